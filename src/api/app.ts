@@ -1,0 +1,57 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { ApiError, errorHandler, notFoundHandler, validationError } from './errors.js';
+import { bearerAuth, type AuthEnv } from './auth.js';
+import type { ApiDeps } from './deps.js';
+import { healthRoutes } from './health/routes.js';
+import { runbookRoutes } from './runbooks/routes.js';
+
+const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/docs']);
+
+/**
+ * Builds the Opsflow HTTP API: bearer auth with roles, zod-validated input, one error format, and an OpenAPI
+ * document generated from the same schemas.
+ *
+ * @example
+ * const app = createApp({ config, client, pool, log, tokens });
+ * serve({ fetch: app.fetch, port: 3000 });
+ */
+export function createApp(deps: ApiDeps) {
+  const app = new OpenAPIHono<AuthEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target);
+    },
+  });
+  app.onError(errorHandler(deps.log));
+  app.notFound(notFoundHandler);
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', 'Request body is larger than 1 MiB');
+      },
+    }),
+  );
+  app.use(
+    '*',
+    bearerAuth({ tokens: deps.tokens, pool: deps.pool, log: deps.log, isPublic: (p) => PUBLIC_PATHS.has(p) }),
+  );
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', runbookRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Opsflow API',
+      version: '1',
+      description: 'Open incidents, start backfills, reconciliations and runbooks, and read their state.',
+    },
+    security: [{ bearer: [] }],
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,38 @@
+import { z } from '@hono/zod-openapi';
+
+/** The error answer, shared by every route's OpenAPI description. */
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'validation_failed' }),
+      message: z.string().openapi({ example: 'Invalid request: body.severity: Invalid option' }),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error');
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+});
+
+/** Error answers every authenticated route may give. */
+export const COMMON_ERRORS = {
+  400: errorResponse('Invalid input; the message and `details.fields` name each bad field'),
+  401: errorResponse('Missing or unknown bearer token'),
+  403: errorResponse('The token may only read'),
+} as const;
+
+export const NOT_FOUND = { 404: errorResponse('No such resource') } as const;
+export const CONFLICT = { 409: errorResponse('The change is not allowed in the current state') } as const;
+
+/** The `Idempotency-Key` header accepted by mutating calls. */
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'expected letters, digits, dots, dashes, colons or underscores')
+    .optional()
+    .openapi({ description: 'Repeating a call with the same key returns the first result instead of acting twice' }),
+});

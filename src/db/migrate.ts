@@ -1,0 +1,26 @@
+import { runner } from 'node-pg-migrate';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../logger.js';
+
+/** The versioned SQL migrations shipped with Opsflow. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/**
+ * Applies every pending migration, holding node-pg-migrate's advisory lock so concurrent starts are safe.
+ *
+ * @example
+ * await migrate(config.database.url, log);
+ */
+export async function migrate(databaseUrl: string, log?: Logger): Promise<string[]> {
+  const applied = await runner({
+    databaseUrl,
+    dir: MIGRATIONS_DIR,
+    migrationsTable: 'pgmigrations',
+    direction: 'up',
+    checkOrder: true,
+    log: (msg: string) => log?.debug({ component: 'migrate' }, msg),
+  });
+  const names = applied.map((m) => m.name);
+  if (names.length > 0) log?.info({ component: 'migrate', applied: names }, 'database migrated');
+  return names;
+}

@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { migrate } from '../db/migrate.js';
+import type { Logger } from '../logger.js';
+import { startMailCapture } from './mail-capture.js';
+import { startEmbeddedPostgres } from './postgres.js';
+import { assertPortFree } from './ports.js';
+import { startTemporalDevServer } from './temporal.js';
+
+/** Where each part of the running stack can be reached. */
+export interface Stack {
+  databaseUrl: string;
+  temporalAddress: string;
+  /** The Web UI, when Opsflow started the dev server. */
+  uiUrl?: string;
+  smtpUrl: string;
+  /** HTTP listing of captured mail, when Opsflow started the capture server. */
+  mailboxUrl?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings up what the configuration does not point elsewhere: embedded PostgreSQL (unless DATABASE_URL),
+ * the Temporal dev server with its Web UI (unless TEMPORAL_ADDRESS), and the SMTP capture server (unless
+ * SMTP_URL); then applies the migrations. Stops what it started, in reverse order.
+ *
+ * @example
+ * const stack = await startStack(config, log);
+ */
+export async function startStack(config: Config, log: Logger): Promise<Stack> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const temporalPort = Number(config.temporal.address.split(':').pop());
+  const wanted: Array<[boolean, number, string, string]> = [
+    [!config.database.url, config.database.embeddedPort, 'embedded PostgreSQL', 'OPSFLOW_PG_PORT or DATABASE_URL'],
+    [config.temporal.embedded, temporalPort, 'the Temporal dev server', 'OPSFLOW_TEMPORAL_PORT or TEMPORAL_ADDRESS'],
+    [config.temporal.embedded, config.temporal.uiPort, 'the Temporal Web UI', 'OPSFLOW_TEMPORAL_UI_PORT'],
+    [!config.mail.smtpUrl, config.mail.capturePort, 'the SMTP capture server', 'OPSFLOW_SMTP_PORT or SMTP_URL'],
+    [!config.mail.smtpUrl, config.mail.mailboxPort, 'the captured-mail listing', 'OPSFLOW_MAILBOX_PORT'],
+    [true, config.api.port, 'the API', 'OPSFLOW_PORT'],
+  ];
+  for (const [needed, port, what, setting] of wanted) if (needed) await assertPortFree(port, what, setting);
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((err: Error) => log.warn({ err: err.message }, 'stop failed'));
+  };
+  try {
+    const started = await Promise.allSettled([
+      config.database.url
+        ? { url: config.database.url, stop: async () => undefined }
+        : startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres'), port: config.database.embeddedPort, log }),
+      config.temporal.embedded
+        ? startTemporalDevServer({
+            cliPath: config.temporal.cliPath,
+            cacheDir: config.cacheDir,
+            dbFile: join(config.dataDir, 'temporal.db'),
+            port: temporalPort,
+            uiPort: config.temporal.uiPort,
+            namespace: config.temporal.namespace,
+            log,
+          })
+        : undefined,
+      config.mail.smtpUrl
+        ? undefined
+        : startMailCapture({ smtpPort: config.mail.capturePort, httpPort: config.mail.mailboxPort, log }),
+    ]);
+    for (const part of started) if (part.status === 'fulfilled' && part.value) stops.push(part.value.stop);
+    const failed = started.find((part) => part.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [database, temporal, mail] = started.map((part) =>
+      part.status === 'fulfilled' ? part.value : undefined,
+    ) as [
+      { url: string; stop(): Promise<void> },
+      Awaited<ReturnType<typeof startTemporalDevServer>> | undefined,
+      Awaited<ReturnType<typeof startMailCapture>> | undefined,
+    ];
+    await migrate(database.url, log);
+    return {
+      databaseUrl: database.url,
+      temporalAddress: config.temporal.address,
+      uiUrl: temporal?.uiUrl,
+      smtpUrl: config.mail.smtpUrl ?? mail?.smtpUrl ?? '',
+      mailboxUrl: mail?.mailboxUrl,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

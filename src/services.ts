@@ -1,0 +1,38 @@
+import type { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from './config.js';
+import { createPool, type Pool } from './db/pool.js';
+import type { Logger } from './logger.js';
+import { connectClient } from './temporal/client.js';
+
+/** The long-lived connections a process shares between its worker, its API and its activities. */
+export interface Services {
+  pool: Pool;
+  client: Client;
+  workerConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database pool and the Temporal connections described by the configuration.
+ *
+ * @example
+ * const services = await openServices(config, databaseUrl, log);
+ */
+export async function openServices(config: Config, databaseUrl: string, log: Logger): Promise<Services> {
+  const pool = createPool(databaseUrl, {
+    onError: (err) => log.warn({ err: err.message }, 'idle database client failed'),
+  });
+  const client = await connectClient(config);
+  const workerConnection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
+  return {
+    pool,
+    client,
+    workerConnection,
+    async close() {
+      await workerConnection.close();
+      await client.connection.close();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import {
+  defineQuery,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities, HealthCheck, HealthStatus } from '../activities/index.js';
+import { Health } from '../temporal/search-attributes.js';
+import { DATABASE_STEP, PROBE_STEP } from './policies.js';
+import type { RunStatus, RunStep } from './run-status.js';
+
+const probes = proxyActivities<Activities>(PROBE_STEP);
+const db = proxyActivities<Activities>(DATABASE_STEP);
+
+/** Current state of a monitor run, for the API and the Web UI. */
+export const monitorStatusQuery = defineQuery<RunStatus>('status');
+
+/** The worst status among the checks: any `down` is `down`, any `degraded` is `degraded`. */
+export function overallHealth(checks: HealthCheck[]): HealthStatus {
+  if (checks.some((c) => c.status === 'down')) return 'down';
+  if (checks.some((c) => c.status === 'degraded')) return 'degraded';
+  return 'healthy';
+}
+
+const STEP_STATUS = { healthy: 'ok', degraded: 'warning', down: 'failed' } as const;
+
+function toStep(check: HealthCheck): RunStep {
+  const error = typeof check.details.error === 'string' ? `: ${check.details.error}` : '';
+  return {
+    name: check.integration,
+    status: STEP_STATUS[check.status],
+    durationMs: check.latencyMs,
+    summary: `${check.integration} ${check.status}${error}`,
+  };
+}
+
+/**
+ * The 5-minute monitor: probes each integration in parallel, records the results in
+ * `integration_health_logs` and sets the `Health` search attribute.
+ *
+ * Queries: `status` (steps per integration and the overall health). Side effects: one row per integration per run.
+ */
+export async function monitorIntegrations(): Promise<RunStatus> {
+  const state: RunStatus = { status: 'running', steps: [] };
+  setHandler(monitorStatusQuery, () => state);
+  setCurrentDetails('Probing the database and Temporal');
+
+  const checks = await Promise.all([probes.checkDatabaseHealth(), probes.checkTemporalHealth()]);
+  state.steps = checks.map(toStep);
+  await db.recordHealthChecks({ runId: workflowInfo().runId, checks });
+
+  state.health = overallHealth(checks);
+  state.status = 'completed';
+  upsertSearchAttributes([{ key: Health, value: state.health }]);
+  setCurrentDetails(
+    `**${state.health}**\n\n${state.steps.map((s) => `- ${s.summary} (${s.durationMs} ms)`).join('\n')}`,
+  );
+  return state;
+}

@@ -1,0 +1,17 @@
+import type { HealthStatus } from '../activities/index.js';
+
+/** One step of a runbook or monitor run, as the API and reports show it. */
+export interface RunStep {
+  name: string;
+  status: 'pending' | 'running' | 'ok' | 'warning' | 'failed';
+  durationMs: number;
+  summary: string;
+}
+
+/** The `status` query answer of monitor and runbook runs. */
+export interface RunStatus {
+  status: 'running' | 'completed' | 'failed';
+  health?: HealthStatus | 'HEALTHY' | 'DEGRADED' | 'UNHEALTHY';
+  steps: RunStep[];
+  reportId?: string;
+}

@@ -1,0 +1,176 @@
+/**
+ * What test files share: the stack started once by `test/run.ts`, and a per-file environment with its own
+ * database (cloned from the migrated template), its own task queues, real workers and optionally the API.
+ */
+import type { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createApp } from '../src/api/app.js';
+import { close, listen } from '../src/api/server.js';
+import { loadConfig, type Config } from '../src/config.js';
+import type { Pool } from '../src/db/pool.js';
+import { ensureDatabase } from '../src/dev/postgres.js';
+import { createLogger, type Logger } from '../src/logger.js';
+import { openServices } from '../src/services.js';
+import { createWorkers, installRuntimeLogger } from '../src/worker.js';
+
+export interface TestStack {
+  adminUrl: string;
+  templateDatabase: string;
+  temporalAddress: string;
+  temporalUiPort: number;
+  smtpUrl: string;
+  mailboxUrl: string;
+  workflowBundlePath: string;
+  runDir: string;
+}
+
+/** The shared stack of this test run. */
+export function testStack(): TestStack {
+  const file = process.env.OPSFLOW_TEST_STACK;
+  if (!file) throw new Error('Run tests through `npm test` (test/run.ts), which starts the shared stack');
+  return JSON.parse(readFileSync(file, 'utf8')) as TestStack;
+}
+
+/** A fresh, migrated database of its own, cloned from the template. */
+export async function createTestDatabase(): Promise<string> {
+  const stack = testStack();
+  const name = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  await ensureDatabase(stack.adminUrl, name, stack.templateDatabase);
+  return stack.adminUrl.replace(/\/postgres$/, `/${name}`);
+}
+
+export interface ApiHandle {
+  url: string;
+  operatorToken: string;
+  viewerToken: string;
+  /** Calls the API with the operator token unless another is given; parses JSON answers. */
+  request<T = unknown>(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: T; headers: Headers }>;
+}
+
+export interface TestEnv {
+  config: Config;
+  databaseUrl: string;
+  pool: Pool;
+  client: Client;
+  log: Logger;
+  workers: Worker[];
+  api?: ApiHandle;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an environment for one test file: its own database and task queues, real workers on the shared dev
+ * server, and (with `api: true`) the HTTP API on a free port.
+ *
+ * @example
+ * const env = await startTestEnv({ api: true });
+ * after(() => env.stop());
+ */
+export async function startTestEnv(
+  options: { api?: boolean; workers?: boolean; env?: Record<string, string> } = {},
+): Promise<TestEnv> {
+  const stack = testStack();
+  const databaseUrl = await createTestDatabase();
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    DATABASE_URL: databaseUrl,
+    SMTP_URL: stack.smtpUrl,
+    OPSFLOW_TASK_QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}-`,
+    OPSFLOW_API_TOKEN: `operator-${randomUUID()}`,
+    OPSFLOW_VIEWER_TOKENS: `viewer-${randomUUID()}`,
+    OPSFLOW_PORT: '3000',
+    OPSFLOW_DATA_DIR: stack.runDir,
+    ...options.env,
+  });
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
+  installRuntimeLogger(log, 'warn');
+  const services = await openServices(config, databaseUrl, log);
+  const workers =
+    options.workers === false
+      ? []
+      : await createWorkers({
+          config,
+          connection: services.workerConnection,
+          deps: { config, pool: services.pool, client: services.client, log },
+          workflowBundle: { codePath: stack.workflowBundlePath },
+        });
+  const running = workers.map((w) => w.run());
+
+  let api: ApiHandle | undefined;
+  let server: Awaited<ReturnType<typeof listen>> | undefined;
+  if (options.api) {
+    const tokens = { operator: config.api.operatorTokens, viewer: config.api.viewerTokens };
+    const app = createApp({ config, client: services.client, pool: services.pool, log, tokens });
+    server = await listen(app, { host: '127.0.0.1', port: 0 });
+    api = apiHandle(server.url, tokens.operator[0]!, tokens.viewer[0]!);
+  }
+
+  return {
+    config,
+    databaseUrl,
+    pool: services.pool,
+    client: services.client,
+    log,
+    workers,
+    api,
+    async stop() {
+      if (server) await close(server);
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.allSettled(running);
+      await services.close();
+    },
+  };
+}
+
+function apiHandle(url: string, operatorToken: string, viewerToken: string): ApiHandle {
+  return {
+    url,
+    operatorToken,
+    viewerToken,
+    async request(method, path, options = {}) {
+      const token = options.token === undefined ? operatorToken : options.token;
+      const headers: Record<string, string> = { ...options.headers };
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined;
+      if (options.body !== undefined) {
+        headers['content-type'] ??= 'application/json';
+        body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      }
+      const res = await fetch(`${url}${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, body: parsed as never, headers: res.headers };
+    },
+  };
+}
+
+/** Polls `check` until it returns a value that is not undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

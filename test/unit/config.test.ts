@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, taskQueuesFor } from '../../src/config.js';
+
+describe('configuration', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({});
+    assert.equal(config.api.port, 3000);
+    assert.equal(config.temporal.address, '127.0.0.1:7233');
+    assert.equal(config.temporal.embedded, true);
+    assert.equal(config.temporal.uiPort, 8233);
+    assert.equal(config.temporal.namespace, 'default');
+    assert.equal(config.database.url, undefined);
+    assert.equal(config.demo, true);
+    assert.equal(config.api.generateToken, true);
+    assert.deepEqual(config.taskQueues, { main: 'opsflow', highlevel: 'highlevel', zoho: 'zoho' });
+  });
+
+  it('names the variable and what it expects when a value is malformed', () => {
+    assert.throws(
+      () => loadConfig({ OPSFLOW_PORT: 'abc' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /OPSFLOW_PORT: expected a port number/);
+        assert.match(err.message, /"abc"/);
+        return true;
+      },
+    );
+  });
+
+  it('reports every bad variable at once and never echoes a secret', () => {
+    assert.throws(
+      () =>
+        loadConfig({ OPSFLOW_PORT: '70000', OPSFLOW_TIMEZONE: 'Mars/Base', OPSFLOW_ENCRYPTION_KEY: 'short-secret' }),
+      (err: Error) => {
+        assert.match(err.message, /OPSFLOW_PORT/);
+        assert.match(err.message, /OPSFLOW_TIMEZONE: expected an IANA time zone/);
+        assert.match(err.message, /OPSFLOW_ENCRYPTION_KEY: expected 32 bytes/);
+        assert.doesNotMatch(err.message, /short-secret/);
+        return true;
+      },
+    );
+  });
+
+  it('uses a given Temporal cluster and database instead of starting its own', () => {
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'ops',
+      TEMPORAL_API_KEY: 'k',
+      DATABASE_URL: 'postgres://u:p@db:5432/opsflow',
+    });
+    assert.equal(config.temporal.embedded, false);
+    assert.equal(config.temporal.address, 'temporal.internal:7233');
+    assert.equal(config.temporal.namespace, 'ops');
+    assert.equal(config.temporal.connect.connectionOptions.apiKey, 'k');
+    assert.equal(config.database.url, 'postgres://u:p@db:5432/opsflow');
+  });
+
+  it('rejects a database URL that is not PostgreSQL', () => {
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: 'mysql://x@y/z' }),
+      /DATABASE_URL: expected a postgres:\/\/ connection URL/,
+    );
+  });
+
+  it('derives task queues from the prefix', () => {
+    assert.deepEqual(taskQueuesFor('t-1-'), { main: 't-1-opsflow', highlevel: 't-1-highlevel', zoho: 't-1-zoho' });
+  });
+});
