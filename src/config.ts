@@ -86,7 +86,20 @@ const EnvSchema = z.object({
   OPSFLOW_MAILBOX_PORT: port(1080),
 
   HIGHLEVEL_CLIENT_ID: optionalString,
+  HIGHLEVEL_CLIENT_SECRET: optionalString,
+  HIGHLEVEL_BASE_URL: z.url({ error: 'expected an absolute URL' }).optional(),
+  /** Ed25519 public key (PEM or base64 SPKI) that signs HighLevel's INSTALL/UNINSTALL webhooks. */
+  HIGHLEVEL_WEBHOOK_PUBLIC_KEY: optionalString,
+  OPSFLOW_HIGHLEVEL_SIM_PORT: port(4010),
+
   ZOHO_CLIENT_ID: optionalString,
+  ZOHO_CLIENT_SECRET: optionalString,
+  ZOHO_REFRESH_TOKEN: optionalString,
+  ZOHO_ORGANIZATION_ID: optionalString,
+  ZOHO_DC: z.enum(['com', 'eu', 'in', 'com.au', 'jp', 'ca']).default('com'),
+  ZOHO_API_BASE_URL: z.url({ error: 'expected an absolute URL' }).optional(),
+  ZOHO_ACCOUNTS_URL: z.url({ error: 'expected an absolute URL' }).optional(),
+  OPSFLOW_ZOHO_SIM_PORT: port(4020),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -136,6 +149,25 @@ export interface Config {
     uiPort: number;
   };
   mail: { smtpUrl?: string; from: string; capturePort: number; mailboxPort: number };
+  highlevel: {
+    /** API base; the simulator's in demo mode. */
+    baseUrl: string;
+    clientId: string;
+    clientSecret: string;
+    webhookPublicKey?: string;
+    simulatorPort: number;
+  };
+  zoho: {
+    /** API base, e.g. https://www.zohoapis.eu/billing/v1; the simulator's in demo mode. */
+    apiBaseUrl: string;
+    /** OAuth host, e.g. https://accounts.zoho.eu; the simulator's in demo mode. */
+    accountsUrl: string;
+    clientId: string;
+    clientSecret: string;
+    refreshToken: string;
+    organizationId: string;
+    simulatorPort: number;
+  };
 }
 
 function formatIssues(error: z.ZodError, env: Env): string {
@@ -181,8 +213,28 @@ export function loadConfig(env: Env): Config {
   }
   const namespace = connect.namespace ?? 'default';
 
-  const operatorTokens = e.OPSFLOW_API_TOKEN ? [e.OPSFLOW_API_TOKEN] : [];
   const demo = e.HIGHLEVEL_CLIENT_ID === undefined && e.ZOHO_CLIENT_ID === undefined;
+  const missing = demo
+    ? []
+    : (
+        [
+          ['HIGHLEVEL_CLIENT_ID', e.HIGHLEVEL_CLIENT_ID],
+          ['HIGHLEVEL_CLIENT_SECRET', e.HIGHLEVEL_CLIENT_SECRET],
+          ['ZOHO_CLIENT_ID', e.ZOHO_CLIENT_ID],
+          ['ZOHO_CLIENT_SECRET', e.ZOHO_CLIENT_SECRET],
+          ['ZOHO_REFRESH_TOKEN', e.ZOHO_REFRESH_TOKEN],
+          ['ZOHO_ORGANIZATION_ID', e.ZOHO_ORGANIZATION_ID],
+        ] as const
+      ).filter(([, value]) => value === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n${missing.map(([name]) => `  ${name}: required once vendor credentials are configured (unset every HIGHLEVEL_* and ZOHO_* credential for demo mode)`).join('\n')}`,
+    );
+  }
+  const hlSim = `http://127.0.0.1:${e.OPSFLOW_HIGHLEVEL_SIM_PORT}`;
+  const zohoSim = `http://127.0.0.1:${e.OPSFLOW_ZOHO_SIM_PORT}`;
+
+  const operatorTokens = e.OPSFLOW_API_TOKEN ? [e.OPSFLOW_API_TOKEN] : [];
   if (!demo && operatorTokens.length === 0) {
     throw new ConfigError('Invalid configuration:\n  OPSFLOW_API_TOKEN: required outside demo mode');
   }
@@ -218,6 +270,23 @@ export function loadConfig(env: Env): Config {
       from: e.MAIL_FROM,
       capturePort: e.OPSFLOW_SMTP_PORT,
       mailboxPort: e.OPSFLOW_MAILBOX_PORT,
+    },
+    highlevel: {
+      baseUrl: e.HIGHLEVEL_BASE_URL ?? (demo ? hlSim : 'https://services.leadconnectorhq.com'),
+      clientId: e.HIGHLEVEL_CLIENT_ID ?? 'demo-highlevel-client',
+      clientSecret: e.HIGHLEVEL_CLIENT_SECRET ?? 'demo-highlevel-secret',
+      webhookPublicKey: e.HIGHLEVEL_WEBHOOK_PUBLIC_KEY,
+      simulatorPort: e.OPSFLOW_HIGHLEVEL_SIM_PORT,
+    },
+    zoho: {
+      apiBaseUrl:
+        e.ZOHO_API_BASE_URL ?? (demo ? `${zohoSim}/billing/v1` : `https://www.zohoapis.${e.ZOHO_DC}/billing/v1`),
+      accountsUrl: e.ZOHO_ACCOUNTS_URL ?? (demo ? zohoSim : `https://accounts.zoho.${e.ZOHO_DC}`),
+      clientId: e.ZOHO_CLIENT_ID ?? 'demo-zoho-client',
+      clientSecret: e.ZOHO_CLIENT_SECRET ?? 'demo-zoho-secret',
+      refreshToken: e.ZOHO_REFRESH_TOKEN ?? 'demo-zoho-refresh-token',
+      organizationId: e.ZOHO_ORGANIZATION_ID ?? '10234695',
+      simulatorPort: e.OPSFLOW_ZOHO_SIM_PORT,
     },
   };
 }
