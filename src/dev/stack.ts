@@ -17,6 +17,8 @@ export interface Stack {
   smtpUrl: string;
   /** HTTP listing of captured mail, when Opsflow started the capture server. */
   mailboxUrl?: string;
+  /** Base URLs of the vendor simulators started in demo mode. */
+  simulators: { highlevel?: string; zoho?: string };
   stop(): Promise<void>;
 }
 
@@ -75,12 +77,15 @@ export async function startStack(config: Config, log: Logger): Promise<Stack> {
       Awaited<ReturnType<typeof startMailCapture>> | undefined,
     ];
     await migrate(database.url, log);
+    // Demo mode: the vendor simulators stand in for HighLevel and ZOHO (started here, on their fixed ports).
+    const simulators: Stack['simulators'] = {};
     return {
       databaseUrl: database.url,
       temporalAddress: config.temporal.address,
       uiUrl: temporal?.uiUrl,
       smtpUrl: config.mail.smtpUrl ?? mail?.smtpUrl ?? '',
       mailboxUrl: mail?.mailboxUrl,
+      simulators,
       stop,
     };
   } catch (err) {

@@ -7,6 +7,7 @@ import { loadConfigOrExit, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openServices } from '../services.js';
 import { createWorkers, installRuntimeLogger } from '../worker.js';
+import { seedDemoData } from './seed/index.js';
 import { startStack } from './stack.js';
 
 /** The operator token: configured, or in demo mode generated once and kept under the data directory. */
@@ -27,6 +28,9 @@ async function run(config: Config, log: Logger): Promise<void> {
     await stack.stop();
     throw err;
   });
+  if (config.demo) {
+    await seedDemoData({ pool: services.pool, config, log, simulators: stack.simulators });
+  }
   const tokens = { operator: operatorTokens(config), viewer: config.api.viewerTokens };
 
   const workers = await createWorkers({

@@ -1,0 +1,40 @@
+import type { Config } from '../../config.js';
+import type { Pool } from '../../db/pool.js';
+import type { Logger } from '../../logger.js';
+
+/** What a demo seeder gets: the database, the configuration and the running simulators' base URLs. */
+export interface SeedContext {
+  pool: Pool;
+  config: Config;
+  log: Logger;
+  /** Base URLs of the simulators started for demo mode (their `/__sim/*` control API lives there). */
+  simulators: { highlevel?: string; zoho?: string };
+}
+
+/** One part of the demo data; returns the counts it wrote, for the start log and the docs. */
+export type Seeder = (ctx: SeedContext) => Promise<Record<string, number>>;
+
+/**
+ * The seeders, in order (installations before billing before operational history). Each is deterministic for a
+ * given `OPSFLOW_DEMO_SCALE`.
+ */
+const SEEDERS: Array<[string, Seeder]> = [];
+
+/**
+ * Seeds demo data into an empty database, once: a database that already has installations or customers is left
+ * as it is, so a second `npm start` keeps what the first one (and the operator) did.
+ *
+ * @example
+ * await seedDemoData({ pool, config, log, simulators: { zoho: 'http://127.0.0.1:4020' } });
+ */
+export async function seedDemoData(ctx: SeedContext): Promise<boolean> {
+  const { rows } = await ctx.pool.query<{ seeded: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM hl_installations) OR EXISTS (SELECT 1 FROM customers) AS seeded',
+  );
+  if (rows[0]?.seeded) return false;
+  for (const [name, seed] of SEEDERS) {
+    const counts = await seed(ctx);
+    ctx.log.info({ component: 'seed', part: name, ...counts }, 'demo data seeded');
+  }
+  return true;
+}
