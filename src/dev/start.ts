@@ -69,7 +69,8 @@ async function run(config: Config, log: Logger): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     await close(server);
-    for (const w of workers) w.shutdown();
+    // The SDK's own signal handler may have started draining the workers already.
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await running.catch((err: Error) => log.warn({ err: err.message }, 'worker stopped with an error'));
     await services.close();
     await stack.stop();

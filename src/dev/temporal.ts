@@ -177,7 +177,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     ...searchAttributes.flatMap((sa) => ['--search-attribute', sa]),
   ];
   log.info({ component: 'temporal', binary: source.how, address, ui: uiUrl }, 'starting Temporal dev server');
-  const child = spawn(source.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal reaches Opsflow, which stops the server after the workers drain.
+  const child = spawn(source.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stderrTail = '';
   let exitReason: string | undefined;
   child.stdout?.on('data', (chunk: Buffer) => log.debug({ component: 'temporal' }, chunk.toString().trim()));
