@@ -2,6 +2,7 @@ import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/e
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { incidentSettings, INCIDENT_ENV, type IncidentSettings, type NotificationSettings } from './incidents/settings.js';
 
 /** Thrown when the environment does not describe a runnable Opsflow; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -100,6 +101,8 @@ const EnvSchema = z.object({
   ZOHO_API_BASE_URL: z.url({ error: 'expected an absolute URL' }).optional(),
   ZOHO_ACCOUNTS_URL: z.url({ error: 'expected an absolute URL' }).optional(),
   OPSFLOW_ZOHO_SIM_PORT: port(4020),
+
+  ...INCIDENT_ENV,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -168,6 +171,10 @@ export interface Config {
     organizationId: string;
     simulatorPort: number;
   };
+  /** Escalation targets per level and the SMS provider (see src/incidents/settings.ts). */
+  notifications: NotificationSettings;
+  /** Escalation policy per severity and quiet hours. */
+  incidents: IncidentSettings;
 }
 
 function formatIssues(error: z.ZodError, env: Env): string {
@@ -288,6 +295,7 @@ export function loadConfig(env: Env): Config {
       organizationId: e.ZOHO_ORGANIZATION_ID ?? '10234695',
       simulatorPort: e.OPSFLOW_ZOHO_SIM_PORT,
     },
+    ...incidentSettings(e, { demo, timeZone: e.OPSFLOW_TIMEZONE }),
   };
 }
 

@@ -1,8 +1,10 @@
 import type { ActivityDeps } from './deps.js';
 import { createHealthActivities } from './health.js';
+import { createNotifyActivities } from './notify.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { HealthCheck, HealthStatus } from './health.js';
+export type { Delivery, NotificationMessage } from '../notifications/types.js';
 
 /**
  * Every activity Opsflow's workers register, built from their dependencies.
@@ -13,6 +15,7 @@ export type { HealthCheck, HealthStatus } from './health.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
+    ...createNotifyActivities(deps),
   };
 }
 
