@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { ApiError } from './errors.js';
@@ -53,42 +53,47 @@ export function bearerAuth(options: {
   isPublic: (path: string) => boolean;
 }): MiddlewareHandler<AuthEnv> {
   const match = createTokenMatcher(options.tokens);
+  const audit = (principal: Principal | undefined, c: Context, status: number) =>
+    options.pool
+      .query(
+        `INSERT INTO api_audit_log (actor, role, method, path, status, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          principal?.actor ?? 'anonymous',
+          principal?.role ?? 'none',
+          c.req.method,
+          c.req.path,
+          status,
+          c.req.header('idempotency-key') ?? null,
+        ],
+      )
+      .catch((err: Error) => options.log.warn({ err: err.message }, 'could not write api_audit_log'));
+
   return async (c, next) => {
     if (c.req.method === 'OPTIONS' || options.isPublic(c.req.path)) return next();
-    const header = c.req.header('authorization') ?? '';
-    const [scheme, token] = header.split(' ', 2);
-    if (scheme?.toLowerCase() !== 'bearer' || !token) {
-      throw new ApiError(401, 'unauthorized', 'Missing bearer token: send "Authorization: Bearer <token>"');
-    }
-    const principal = match(token);
-    if (!principal) throw new ApiError(401, 'unauthorized', 'Unknown API token');
     const mutating = MUTATING.has(c.req.method);
-    if (mutating && principal.role !== 'operator') {
-      throw new ApiError(
-        403,
-        'forbidden',
-        `The ${principal.role} role may only read; this call needs an operator token`,
-      );
+    let principal: Principal | undefined;
+    try {
+      const header = c.req.header('authorization') ?? '';
+      const [scheme, token] = header.split(' ', 2);
+      if (scheme?.toLowerCase() !== 'bearer' || !token) {
+        throw new ApiError(401, 'unauthorized', 'Missing bearer token: send "Authorization: Bearer <token>"');
+      }
+      principal = match(token);
+      if (!principal) throw new ApiError(401, 'unauthorized', 'Unknown API token');
+      if (mutating && principal.role !== 'operator') {
+        throw new ApiError(
+          403,
+          'forbidden',
+          `The ${principal.role} role may only read; this call needs an operator token`,
+        );
+      }
+    } catch (err) {
+      // Refused attempts to change something are audited too: they are what a security review looks for.
+      if (mutating && err instanceof ApiError) await audit(principal, c, err.status);
+      throw err;
     }
     c.set('principal', principal);
-    try {
-      await next();
-    } finally {
-      if (mutating) {
-        await options.pool
-          .query(
-            `INSERT INTO api_audit_log (actor, role, method, path, status, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6)`,
-            [
-              principal.actor,
-              principal.role,
-              c.req.method,
-              c.req.path,
-              c.res.status,
-              c.req.header('idempotency-key') ?? null,
-            ],
-          )
-          .catch((err: Error) => options.log.warn({ err: err.message }, 'could not write api_audit_log'));
-      }
-    }
+    await next();
+    if (mutating) await audit(principal, c, c.res.status);
   };
 }

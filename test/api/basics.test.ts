@@ -67,16 +67,19 @@ describe('HTTP API basics', () => {
     assert.equal(started.status, 202);
     assert.match(started.body.workflowId, /^runbook-monitor-/);
     const run = await eventually(async () => {
-      const res = await env.api!.request<{ status: string; health?: string }>(
-        'GET',
-        `/runbooks/runs/${started.body.id}`,
-        {
-          token: env.api!.viewerToken,
-        },
-      );
+      const res = await env.api!.request<{
+        status: string;
+        health?: string;
+        steps: Array<{ name: string; status: string }>;
+      }>('GET', `/runbooks/runs/${started.body.id}`, {
+        token: env.api!.viewerToken,
+      });
       return res.status === 200 && res.body.status === 'completed' ? res.body : undefined;
     });
-    assert.equal(run.health, 'healthy');
+    assert.ok(run.health, 'the finished run reports its health');
+    for (const name of ['database', 'temporal']) {
+      assert.equal(run.steps.find((s) => s.name === name)?.status, 'ok', `${name} step`);
+    }
     const { rows } = await env.pool.query('SELECT role, method, path, status FROM api_audit_log WHERE path = $1', [
       '/runbooks/monitor/runs',
     ]);
