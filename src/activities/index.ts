@@ -1,3 +1,4 @@
+import { createBackfillActivities, createHighLevelBackfillActivities } from './backfill.js';
 import type { ActivityDeps } from './deps.js';
 import { createHealthActivities } from './health.js';
 import { createNotifyActivities } from './notify.js';
@@ -15,6 +16,8 @@ export type { Delivery, NotificationMessage } from '../notifications/types.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
+    ...createBackfillActivities({ pool: deps.pool }),
+    ...createHighLevelBackfillActivities({ pool: deps.pool }),
     ...createNotifyActivities(deps),
   };
 }

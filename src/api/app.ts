@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { ApiError, errorHandler, notFoundHandler, validationError } from './errors.js';
 import { bearerAuth, type AuthEnv } from './auth.js';
 import type { ApiDeps } from './deps.js';
+import { backfillRoutes } from './backfills/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { runbookRoutes } from './runbooks/routes.js';
 
@@ -40,6 +41,7 @@ export function createApp(deps: ApiDeps) {
 
   app.route('/', healthRoutes(deps));
   app.route('/', runbookRoutes(deps));
+  app.route('/', backfillRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

@@ -1,0 +1,129 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { randomBytes } from 'node:crypto';
+import { Integration } from '../../temporal/search-attributes.js';
+import { idTimestamp, startRun } from '../../temporal/start.js';
+import type { BackfillInput, BackfillStatus } from '../../workflows/backfill.js';
+import type { ApiDeps } from '../deps.js';
+import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
+import { mapTemporalError } from '../temporal-errors.js';
+import { BackfillSchema, BackfillStarted, ControlBody, StartBackfillBody } from './schemas.js';
+import { sendUpdate } from './updates.js';
+
+const Id = z.object({ id: z.string().min(1).max(300).openapi({ example: 'backfill-zoho-20261122-091500-a1b2c3' }) });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const startRoute = createRoute({
+  method: 'post',
+  path: '/backfills',
+  summary: 'Start a backfill (or price one with dryRun)',
+  tags: ['backfills'],
+  request: {
+    headers: IdempotencyHeaders,
+    body: { required: true, content: { 'application/json': { schema: StartBackfillBody } } },
+  },
+  responses: { 201: json(BackfillStarted, 'Started'), ...COMMON_ERRORS },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/backfills/{id}',
+  summary: 'Read a backfill: status, progress, counts by entity and error class, estimated API calls',
+  tags: ['backfills'],
+  request: { params: Id },
+  responses: { 200: json(BackfillSchema, 'The backfill'), ...COMMON_ERRORS, ...NOT_FOUND },
+});
+
+const controlRoute = (action: 'pause' | 'resume' | 'cancel', summary: string) =>
+  createRoute({
+    method: 'post',
+    path: `/backfills/{id}/${action}`,
+    summary,
+    tags: ['backfills'],
+    request: {
+      params: Id,
+      headers: IdempotencyHeaders,
+      body: { required: false, content: { 'application/json': { schema: ControlBody } } },
+    },
+    responses: { 200: json(BackfillSchema, 'The new state'), ...COMMON_ERRORS, ...NOT_FOUND, ...CONFLICT },
+  });
+
+/** The API's view of the workflow's `status` query. */
+function present(id: string, s: BackfillStatus): z.infer<typeof BackfillSchema> {
+  return {
+    id,
+    status: s.status,
+    integration: s.integration,
+    mode: s.mode,
+    dryRun: s.dryRun,
+    progress: s.progress,
+    byEntity: s.byEntity,
+    errorsByClass: s.errorsByClass,
+    estimatedApiCalls: s.estimatedApiCalls,
+    apiCalls: s.apiCalls,
+    batchSize: s.batchSize,
+    runs: s.runs,
+    wouldSend: s.wouldSend,
+    waitingForQuotaMs: s.waitingForQuotaMs,
+    error: s.error,
+  };
+}
+
+/**
+ * Backfills: `POST /backfills` starts one (`backfill-<integration>-<time>`, or `backfill-<integration>-<key>`
+ * with an Idempotency-Key), `GET /backfills/:id` reads its `status` query, and `pause` / `resume` / `cancel`
+ * are the workflow's updates (409 when the run is not in a state that allows them).
+ *
+ * @example
+ * app.route('/', backfillRoutes(deps));
+ */
+export function backfillRoutes({ client, config }: Pick<ApiDeps, 'client' | 'config'>) {
+  const app = new OpenAPIHono()
+    .openapi(startRoute, async (c) => {
+      const body = c.req.valid('json');
+      const key = c.req.valid('header')['idempotency-key'];
+      const workflowId = key
+        ? `backfill-${body.integration}-${key}`
+        : `backfill-${body.integration}-${idTimestamp(new Date())}-${randomBytes(3).toString('hex')}`;
+      const input: BackfillInput = { ...body };
+      const what = body.dryRun ? 'Dry run' : 'Backfill';
+      const { handle } = await startRun(client, {
+        workflow: 'backfill',
+        workflowId,
+        taskQueue: config.taskQueues.main,
+        kind: 'backfill',
+        summary: `${what}: ${body.integration} ${body.entities.join(', ')} (${body.mode})`,
+        args: [input],
+        searchAttributes: [{ key: Integration, value: body.integration }],
+        reuseExisting: Boolean(key),
+      });
+      const state = await handle
+        .query<BackfillStatus>('status')
+        .then((s) => s.status)
+        .catch(() => 'running' as const);
+      return c.json({ id: handle.workflowId, workflowId: handle.workflowId, status: state }, 201);
+    })
+    .openapi(getRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const status = await client.workflow
+        .getHandle(id)
+        .query<BackfillStatus>('status')
+        .catch((err: unknown) => mapTemporalError(err, `backfill ${id}`));
+      return c.json(present(id, status), 200);
+    });
+  for (const [action, summary] of [
+    ['pause', 'Pause at the next page boundary (answers once no request is in flight)'],
+    ['resume', 'Resume a paused backfill from where it stopped'],
+    ['cancel', 'Stop at the next page boundary, keeping the progress made'],
+  ] as const) {
+    app.openapi(controlRoute(action, summary), async (c) => {
+      const { id } = c.req.valid('param');
+      const { by } = (c.req.valid('json') as z.infer<typeof ControlBody> | undefined) ?? {};
+      const state = await sendUpdate<BackfillStatus>(client, id, action, { by }, 'backfill');
+      return c.json(present(id, state), 200);
+    });
+  }
+  return app;
+}

@@ -1,0 +1,33 @@
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ApiError } from '../errors.js';
+import { mapTemporalError } from '../temporal-errors.js';
+
+/**
+ * Sends an update to a running workflow and answers with its result: a validator's refusal (an
+ * `InvalidTransition`) or a workflow that has already finished is a 409, an unknown id a 404.
+ *
+ * @example
+ * const state = await sendUpdate(client, id, 'pause', { by: 'ops@example.com' }, 'backfill');
+ */
+export async function sendUpdate<T>(
+  client: Client,
+  workflowId: string,
+  update: string,
+  arg: unknown,
+  what: string,
+): Promise<T> {
+  try {
+    return await client.workflow.getHandle(workflowId).executeUpdate<T, [unknown]>(update, { args: [arg] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause;
+      const message = cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : err.message;
+      throw new ApiError(409, 'invalid_transition', message);
+    }
+    if (err instanceof Error && /already completed|workflow execution already/i.test(err.message)) {
+      throw new ApiError(409, 'invalid_transition', `the ${what} has already finished`);
+    }
+    return mapTemporalError(err, `${what} ${workflowId}`);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The ZOHO Billing entities Opsflow pushes, in the order a backfill must follow: each later one references the
+ * ZOHO ids of earlier ones (a subscription its customer, an invoice its customer and subscription, a payment its
+ * invoice).
+ */
+export const ZOHO_ENTITIES = ['customers', 'subscriptions', 'invoices', 'payments'] as const;
+export type ZohoEntity = (typeof ZOHO_ENTITIES)[number];
+
+/** What a backfill works on: `unsynced` (never pushed), `failed` (retry failed only), `all` (every record). */
+export const BACKFILL_MODES = ['unsynced', 'failed', 'all'] as const;
+export type BackfillMode = (typeof BACKFILL_MODES)[number];
+
+/** `entities` in dependency order, whatever order the caller gave them in. */
+export function inPushOrder(entities: readonly ZohoEntity[]): ZohoEntity[] {
+  return ZOHO_ENTITIES.filter((e) => entities.includes(e));
+}
+
+/** Counters every backfill keeps, overall and per entity. */
+export interface BackfillCounters {
+  processed: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+}
+
+export const zeroCounters = (): BackfillCounters => ({ processed: 0, succeeded: 0, failed: 0, skipped: 0 });
+
+/** Adds `b` into `a` (both the four counters and the per-class error counts). */
+export function addCounters(a: BackfillCounters, b: BackfillCounters): BackfillCounters {
+  return {
+    processed: a.processed + b.processed,
+    succeeded: a.succeeded + b.succeeded,
+    failed: a.failed + b.failed,
+    skipped: a.skipped + b.skipped,
+  };
+}
+
+/** Adds per-class error counts. */
+export function addErrorCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const sum = { ...a };
+  for (const [k, v] of Object.entries(b)) sum[k] = (sum[k] ?? 0) + v;
+  return sum;
+}
