@@ -1,5 +1,10 @@
 import { createBackfillActivities, createHighLevelBackfillActivities } from './backfill.js';
 import type { ActivityDeps } from './deps.js';
+import { createAlertActivities } from './alerts.js';
+import { createDailyRunbookActivities } from './runbooks-daily.js';
+import { createMonthlyRunbookActivities } from './runbooks-monthly.js';
+import { createReportActivities } from './runbooks-reports.js';
+import { createWeeklyRunbookActivities } from './runbooks-weekly.js';
 import { createHealthActivities } from './health.js';
 import { createNotifyActivities } from './notify.js';
 
@@ -16,6 +21,11 @@ export type { Delivery, NotificationMessage } from '../notifications/types.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
+    ...createAlertActivities(deps),
+    ...createDailyRunbookActivities(deps),
+    ...createWeeklyRunbookActivities(deps),
+    ...createMonthlyRunbookActivities(deps),
+    ...createReportActivities(deps),
     ...createBackfillActivities({ pool: deps.pool }),
     ...createHighLevelBackfillActivities({ pool: deps.pool }),
     ...createNotifyActivities(deps),

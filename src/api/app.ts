@@ -5,7 +5,9 @@ import { bearerAuth, type AuthEnv } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { backfillRoutes } from './backfills/routes.js';
 import { healthRoutes } from './health/routes.js';
+import { reportRoutes } from './reports/routes.js';
 import { runbookRoutes } from './runbooks/routes.js';
+import { scheduleRoutes } from './schedules/routes.js';
 
 const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/docs']);
 
@@ -41,6 +43,8 @@ export function createApp(deps: ApiDeps) {
 
   app.route('/', healthRoutes(deps));
   app.route('/', runbookRoutes(deps));
+  app.route('/', reportRoutes(deps));
+  app.route('/', scheduleRoutes(deps));
   app.route('/', backfillRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -6,6 +6,7 @@ import { close, listen } from '../api/server.js';
 import { loadConfigOrExit, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openServices } from '../services.js';
+import { applySchedules } from '../schedules.js';
 import { createWorkers, installRuntimeLogger } from '../worker.js';
 import { seedDemoData } from './seed/index.js';
 import { startStack } from './stack.js';
@@ -39,6 +40,8 @@ async function run(config: Config, log: Logger): Promise<void> {
     deps: { config, pool: services.pool, client: services.client, log: log.child({ component: 'activity' }) },
   });
   const running = Promise.all(workers.map((w) => w.run()));
+  // Create or update the declared schedules (never duplicates; unchanged ones are left alone, paused stays paused).
+  log.info({ schedules: await applySchedules(services.client, config) }, 'schedules applied');
   const app = createApp({
     config,
     client: services.client,

@@ -10,6 +10,7 @@ import type { Activities, HealthCheck, HealthStatus } from '../activities/index.
 import { Health } from '../temporal/search-attributes.js';
 import { DATABASE_STEP, PROBE_STEP } from './policies.js';
 import type { RunStatus, RunStep } from './run-status.js';
+import { evaluateAlerts } from './runbooks/alerting.js';
 
 const probes = proxyActivities<Activities>(PROBE_STEP);
 const db = proxyActivities<Activities>(DATABASE_STEP);
@@ -50,6 +51,8 @@ export async function monitorIntegrations(): Promise<RunStatus> {
   const checks = await Promise.all([probes.checkDatabaseHealth(), probes.checkTemporalHealth()]);
   state.steps = checks.map(toStep);
   await db.recordHealthChecks({ runId: workflowInfo().runId, checks });
+  // Alert rules from the database: a firing rule opens (or merges into) its incident; see runbooks/alerting.ts.
+  state.steps.push(await evaluateAlerts());
 
   state.health = overallHealth(checks);
   state.status = 'completed';

@@ -26,7 +26,7 @@ describe('monitor workflow', () => {
     const result = (await handle.result()) as RunStatus;
     assert.equal(result.status, 'completed');
     assert.equal(result.health, 'healthy');
-    assert.deepEqual(result.steps.map((s) => s.name).sort(), ['database', 'temporal']);
+    assert.deepEqual(result.steps.map((s) => s.name).sort(), ['alert rules', 'database', 'temporal']);
 
     const { rows } = await env.pool.query(
       'SELECT integration, status, run_id FROM integration_health_logs ORDER BY integration',

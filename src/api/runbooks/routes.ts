@@ -8,10 +8,13 @@ import { mapTemporalError } from '../temporal-errors.js';
 
 /** Runbooks the API can start, with their workflow and what the Web UI shows for them. */
 const RUNBOOKS = {
-  monitor: { workflow: 'monitorIntegrations', summary: 'Monitor: integration health' },
+  daily: { workflow: 'dailyRunbook', summary: 'Daily runbook: morning checklist (started by API)' },
+  weekly: { workflow: 'weeklyRunbook', summary: 'Weekly runbook: operations report (started by API)' },
+  monthly: { workflow: 'monthlyRunbook', summary: 'Monthly runbook: reconciliation, KPIs, retention (started by API)' },
+  monitor: { workflow: 'monitorIntegrations', summary: 'Monitor: integration health and alert rules' },
 } as const;
 
-const Kind = z.enum(Object.keys(RUNBOOKS) as [keyof typeof RUNBOOKS]).openapi({ example: 'monitor' });
+const Kind = z.enum(Object.keys(RUNBOOKS) as [keyof typeof RUNBOOKS]).openapi({ example: 'daily' });
 
 const Started = z.object({ id: z.string(), workflowId: z.string() }).openapi('RunStarted');
 const Step = z.object({

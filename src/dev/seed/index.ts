@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
 import type { Logger } from '../../logger.js';
+import { seedOperations } from './operations.js';
 
 /** What a demo seeder gets: the database, the configuration and the running simulators' base URLs. */
 export interface SeedContext {
@@ -18,7 +19,10 @@ export type Seeder = (ctx: SeedContext) => Promise<Record<string, number>>;
  * The seeders, in order (installations before billing before operational history). Each is deterministic for a
  * given `OPSFLOW_DEMO_SCALE`.
  */
-const SEEDERS: Array<[string, Seeder]> = [];
+const SEEDERS: Array<[string, Seeder]> = [
+  // Operational history goes last: it reads nothing the others write.
+  ['operations', seedOperations],
+];
 
 /**
  * Seeds demo data into an empty database, once: a database that already has installations or customers is left

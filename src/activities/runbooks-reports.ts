@@ -1,0 +1,49 @@
+import { buildReport, type ReportInput } from '../reports/build.js';
+import { renderHtml } from '../reports/html.js';
+import { renderSummary } from '../reports/markdown.js';
+import { loadReport, saveReport } from '../reports/store.js';
+import type { ActivityDeps } from './deps.js';
+
+/** A report as a message for the notification outbox: HTML email, chat summary, link to the API. */
+export interface ReportMessage {
+  idempotencyKey: string;
+  subject: string;
+  text: string;
+  html: string;
+  link: string;
+  severity: string;
+  level: 1;
+  channels: Array<'email' | 'webhook'>;
+}
+
+/**
+ * Storing runbook reports and turning them into messages.
+ *
+ * @example
+ * const { storeReport } = createReportActivities({ pool, config });
+ */
+export function createReportActivities({ pool, config }: Pick<ActivityDeps, 'pool' | 'config'>) {
+  return {
+    /** Builds the report's sections from the figures and stores it once per run; returns its id. */
+    async storeReport(input: ReportInput): Promise<string> {
+      return saveReport(pool, buildReport(input));
+    },
+
+    /** The stored report as an email (full HTML with charts) and a webhook summary, to the operations level. */
+    async renderReportMessage(input: { reportId: string }): Promise<ReportMessage> {
+      const report = await loadReport(pool, input.reportId);
+      if (!report) throw new Error(`no report ${input.reportId}`);
+      const link = `${config.api.publicUrl}/reports/${encodeURIComponent(report.id)}`;
+      return {
+        idempotencyKey: `report/${report.id}`,
+        subject: `[${report.health}] ${report.title}`,
+        text: renderSummary(report, link),
+        html: renderHtml(report),
+        link,
+        severity: report.health,
+        level: 1,
+        channels: ['email', 'webhook'],
+      };
+    },
+  };
+}

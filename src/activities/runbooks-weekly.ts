@@ -1,0 +1,176 @@
+import type { ActivityDeps } from './deps.js';
+import {
+  ENTITIES,
+  apiUsage,
+  countBy,
+  dayOf,
+  syncStats,
+  type ApiUsageStats,
+  type SyncStats,
+} from './runbooks-metrics.js';
+
+const DAY = 86_400_000;
+
+/** The figures of one period of the weekly report. */
+export interface PeriodFigures {
+  from: string;
+  to: string;
+  newInstallations: number;
+  tokenRefreshes: Record<string, number>;
+  securityEvents: Record<string, number>;
+  api: ApiUsageStats[];
+  sync: SyncStats[];
+  alertsFired: Record<string, number>;
+  incidentsOpened: Record<string, number>;
+}
+
+export interface WeeklyFigures {
+  installationsByStatus: Record<string, number>;
+  tokensExpiring24h: number;
+  thisWeek: PeriodFigures;
+  previousWeek: PeriodFigures;
+}
+
+/** Failed-login and token-abuse patterns worth an operator's look. */
+export interface SecurityFlags {
+  failedLogins: Array<{ source: string; count: number }>;
+  tokenAbuse: Array<{ installationId: number; failedRefreshes: number }>;
+}
+
+/** Event types in `hl_audit_log` that count as a failed login. */
+export const FAILED_LOGIN_EVENTS = ['login_failed', 'auth_failed', 'oauth_failed'];
+/** A source (IP or actor) with at least this many failed logins in a week is flagged. */
+export const FAILED_LOGIN_THRESHOLD = 5;
+/** An installation with at least this many failed token refreshes in a week is flagged. */
+export const TOKEN_ABUSE_THRESHOLD = 3;
+/** The tables the weekly `ANALYZE` refreshes statistics for (the ones written every few minutes). */
+export const HOT_TABLES = [
+  'zoho_sync_logs',
+  'integration_health_logs',
+  'api_usage',
+  'webhook_deliveries',
+  'alert_events',
+  'token_refresh_logs',
+  'hl_audit_log',
+  'customers',
+  'subscriptions',
+  'invoices',
+  'payments',
+];
+
+/**
+ * The weekly runbook's figures and chores.
+ *
+ * @example
+ * const { collectWeeklyFigures } = createWeeklyRunbookActivities({ pool });
+ */
+export function createWeeklyRunbookActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
+  async function period(from: Date, to: Date): Promise<PeriodFigures> {
+    const range = [from, to];
+    const [installs, tokenRefreshes, securityEvents, api, sync, alertsFired, incidentsOpened] = await Promise.all([
+      pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM hl_installations WHERE installed_at >= $1 AND installed_at < $2',
+        range,
+      ),
+      countBy(
+        pool,
+        `SELECT outcome AS key, count(*) AS n FROM token_refresh_logs
+          WHERE created_at >= $1 AND created_at < $2 GROUP BY outcome`,
+        range,
+      ),
+      countBy(
+        pool,
+        `SELECT event_type AS key, count(*) AS n FROM hl_audit_log
+          WHERE created_at >= $1 AND created_at < $2 GROUP BY event_type`,
+        range,
+      ),
+      apiUsage(pool, dayOf(from), dayOf(to)),
+      syncStats(pool, from, to),
+      countBy(
+        pool,
+        `SELECT rule_id AS key, count(*) AS n FROM alert_events
+          WHERE state = 'firing' AND created_at >= $1 AND created_at < $2 GROUP BY rule_id`,
+        range,
+      ),
+      countBy(
+        pool,
+        `SELECT severity AS key, count(*) AS n FROM incidents
+          WHERE opened_at >= $1 AND opened_at < $2 GROUP BY severity`,
+        range,
+      ),
+    ]);
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      newInstallations: installs.rows[0]!.n,
+      tokenRefreshes,
+      securityEvents,
+      api,
+      sync,
+      alertsFired,
+      incidentsOpened,
+    };
+  }
+
+  return {
+    /**
+     * The figures of the week before `asOf` and of the week before that. API usage is counted by whole UTC days
+     * (`api_usage` is daily), so the week is the seven days before `asOf`'s day.
+     */
+    async collectWeeklyFigures(input: { asOf: string }): Promise<WeeklyFigures> {
+      const end = new Date(`${input.asOf.slice(0, 10)}T00:00:00.000Z`);
+      const [byStatus, expiring, thisWeek, previousWeek] = await Promise.all([
+        countBy(pool, 'SELECT status AS key, count(*) AS n FROM hl_installations GROUP BY status', []),
+        pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM hl_installations
+            WHERE status = 'active' AND expires_at < $1::timestamptz + interval '24 hours'`,
+          [input.asOf],
+        ),
+        period(new Date(end.getTime() - 7 * DAY), end),
+        period(new Date(end.getTime() - 14 * DAY), new Date(end.getTime() - 7 * DAY)),
+      ]);
+      return { installationsByStatus: byStatus, tokensExpiring24h: expiring.rows[0]!.n, thisWeek, previousWeek };
+    },
+
+    /** Failed syncs and webhook deliveries last touched more than `olderThanDays` ago become `abandoned`. */
+    async abandonStaleFailures(input: { asOf: string; olderThanDays: number }): Promise<Record<string, number>> {
+      const out: Record<string, number> = {};
+      for (const table of [...ENTITIES, 'webhook_deliveries'] as const) {
+        const touched = table === 'webhook_deliveries' ? 'coalesce(next_attempt_at, created_at)' : 'updated_at';
+        const stateCol = table === 'webhook_deliveries' ? 'status' : 'sync_state';
+        const setUpdated = table === 'webhook_deliveries' ? '' : ', updated_at = now()';
+        const { rowCount } = await pool.query(
+          `UPDATE ${table} SET ${stateCol} = 'abandoned'${setUpdated}
+            WHERE ${stateCol} = 'failed' AND ${touched} < $1::timestamptz - make_interval(days => $2)`,
+          [input.asOf, input.olderThanDays],
+        );
+        out[table] = rowCount ?? 0;
+      }
+      return out;
+    },
+
+    /** Sources with repeated failed logins and installations with repeated failed refreshes, over the week. */
+    async flagSecurityPatterns(input: { asOf: string }): Promise<SecurityFlags> {
+      const { rows: logins } = await pool.query<{ source: string; count: number }>(
+        `SELECT coalesce(ip_address, actor, 'unknown') AS source, count(*)::int AS count FROM hl_audit_log
+          WHERE event_type = ANY($2) AND created_at >= $1::timestamptz - interval '7 days' AND created_at < $1
+          GROUP BY 1 HAVING count(*) >= $3 ORDER BY 2 DESC, 1`,
+        [input.asOf, FAILED_LOGIN_EVENTS, FAILED_LOGIN_THRESHOLD],
+      );
+      const { rows: abuse } = await pool.query<{ installationId: number; failedRefreshes: number }>(
+        `SELECT installation_id AS "installationId", count(*)::int AS "failedRefreshes" FROM token_refresh_logs
+          WHERE outcome = 'failed' AND installation_id IS NOT NULL
+            AND created_at >= $1::timestamptz - interval '7 days' AND created_at < $1
+          GROUP BY 1 HAVING count(*) >= $2 ORDER BY 2 DESC, 1`,
+        [input.asOf, TOKEN_ABUSE_THRESHOLD],
+      );
+      return { failedLogins: logins, tokenAbuse: abuse };
+    },
+
+    /** Refreshes the planner's statistics on the hot tables. */
+    async analyzeHotTables(): Promise<string[]> {
+      for (const table of HOT_TABLES) await pool.query(`ANALYZE ${table}`);
+      return HOT_TABLES;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { RunStep } from '../workflows/run-status.js';
+
+/** The runbooks that produce reports. */
+export type ReportKind = 'daily' | 'weekly' | 'monthly';
+
+/** The verdict of a runbook run. */
+export type Verdict = 'HEALTHY' | 'DEGRADED' | 'UNHEALTHY';
+
+/** A table of figures; cells are plain strings or numbers. */
+export interface ReportTable {
+  columns: string[];
+  rows: Array<Array<string | number>>;
+}
+
+/**
+ * A bar chart comparing one period with the previous one (week over week, month over month): each bar group
+ * has one value per series.
+ */
+export interface ReportChart {
+  series: [string, string];
+  unit?: string;
+  bars: Array<{ label: string; values: [number, number] }>;
+}
+
+/** One section of a report: a heading, optional prose, and a table and/or a chart. */
+export interface ReportSection {
+  title: string;
+  text?: string;
+  table?: ReportTable;
+  chart?: ReportChart;
+}
+
+/**
+ * A runbook report as stored in `runbook_reports.data` and served as JSON; Markdown and HTML are rendered from it.
+ * `figures` holds the raw numbers (for machines and tests); `sections` is what people read.
+ */
+export interface Report {
+  id: string;
+  kind: ReportKind;
+  title: string;
+  runId: string;
+  health: Verdict;
+  periodStart: string;
+  periodEnd: string;
+  generatedAt: string;
+  steps: RunStep[];
+  figures: Record<string, unknown>;
+  sections: ReportSection[];
+}

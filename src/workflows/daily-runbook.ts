@@ -1,0 +1,110 @@
+import { defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { WebhookRetryOptions } from '../activities/runbooks-daily.js';
+import type { RunStatus } from './run-status.js';
+import { openRunbookIncident, publishReport } from './runbooks/handoffs.js';
+import { BATCH_STEP, FIGURES_STEP } from './runbooks/policies.js';
+import { retryFailedSyncs } from './runbooks/seams.js';
+import { runSteps, showFinal, verdictOf, type StepResult } from './runbooks/steps.js';
+import { refreshTokensStep } from './runbooks/tokens.js';
+
+const figures = proxyActivities<Activities>(FIGURES_STEP);
+const batch = proxyActivities<Activities>(BATCH_STEP);
+
+/** Current state of a daily run: steps as they finish, the verdict and the report id. */
+export const dailyRunbookStatusQuery = defineQuery<RunStatus>('status');
+
+export interface DailyRunbookInput {
+  webhookRetry?: Partial<WebhookRetryOptions>;
+}
+
+const WEBHOOK_RETRY: WebhookRetryOptions = { maxAttempts: 5, baseDelaySeconds: 60, limit: 200, timeoutMs: 10_000 };
+const TITLE = 'Daily runbook';
+
+async function integrationHealth(): Promise<StepResult> {
+  const run = await executeChild('monitorIntegrations', {
+    workflowId: `${workflowInfo().workflowId}-health`,
+    args: [],
+    staticSummary: 'Daily runbook: integration health',
+  });
+  const result = run as RunStatus;
+  const down = result.steps.filter((s) => s.status === 'failed').map((s) => s.name);
+  const degraded = result.steps.filter((s) => s.status === 'warning').map((s) => s.name);
+  return {
+    status: down.length > 0 ? 'failed' : degraded.length > 0 ? 'warning' : 'ok',
+    summary:
+      down.length + degraded.length === 0
+        ? `${result.steps.length} integrations healthy`
+        : [down.length ? `down: ${down.join(', ')}` : '', degraded.length ? `degraded: ${degraded.join(', ')}` : '']
+            .filter(Boolean)
+            .join('; '),
+    data: Object.fromEntries(result.steps.map((s) => [s.name, s.status])),
+  };
+}
+
+async function webhookRetries(options: WebhookRetryOptions): Promise<StepResult> {
+  const r = await batch.retryFailedWebhookDeliveries(options);
+  return {
+    status: r.abandoned > 0 ? 'warning' : 'ok',
+    summary:
+      r.retried === 0
+        ? 'no failed webhook deliveries due'
+        : `${r.retried} retried: ${r.delivered} delivered, ${r.failed} failed (will back off), ${r.abandoned} abandoned`,
+    data: r,
+  };
+}
+
+async function stuckWork(asOf: string): Promise<StepResult> {
+  const s = await figures.findStuckWork({ asOf });
+  const syncs = Object.values(s.pendingSyncs).reduce((a, b) => a + b, 0);
+  const total = syncs + s.pendingWebhooks + s.runningWorkflows.length;
+  return {
+    status: total > 0 ? 'warning' : 'ok',
+    summary:
+      total === 0
+        ? 'nothing past its SLA'
+        : `${syncs} sync(s) pending > 24 h, ${s.pendingWebhooks} webhook(s) pending > 1 h, ${s.runningWorkflows.length} run(s) > 6 h`,
+    data: s,
+  };
+}
+
+/**
+ * The daily runbook (09:00 in the configured time zone): integration health, token refresh, failed syncs of the
+ * last 24 h, webhook delivery retries and stuck work, as parallel steps. Verdict HEALTHY / DEGRADED /
+ * UNHEALTHY; the report is stored and sent; UNHEALTHY opens an incident.
+ *
+ * Queries: `status`. Side effects: webhook deliveries re-sent and updated, a report row, an email and a webhook
+ * summary, an incident when unhealthy.
+ */
+export async function dailyRunbook(input: DailyRunbookInput = {}): Promise<RunStatus> {
+  const state: RunStatus = { status: 'running', steps: [] };
+  setHandler(dailyRunbookStatusQuery, () => state);
+  const asOf = workflowInfo().startTime.toISOString();
+
+  const data = await runSteps(TITLE, state, [
+    ['integration health', integrationHealth],
+    ['token refresh', () => refreshTokensStep(asOf)],
+    ['failed syncs', async () => retryFailedSyncs(await figures.countFailedSyncs({ asOf }))],
+    ['webhook retries', () => webhookRetries({ ...WEBHOOK_RETRY, ...input.webhookRetry })],
+    ['stuck work', () => stuckWork(asOf)],
+  ]);
+  const health = verdictOf(state.steps);
+  state.health = health;
+  await publishReport(state, {
+    kind: 'daily',
+    health,
+    periodStart: new Date(Date.parse(asOf) - 86_400_000).toISOString(),
+    periodEnd: asOf,
+    figures: {
+      failedSyncs: data['failed syncs'],
+      webhooks: data['webhook retries'],
+      stuck: data['stuck work'],
+      tokens: data['token refresh'],
+      health: data['integration health'],
+    },
+  });
+  if (health === 'UNHEALTHY') await openRunbookIncident('daily', health, state);
+  state.status = 'completed';
+  showFinal(TITLE, state);
+  return state;
+}

@@ -1,0 +1,52 @@
+import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import type { ReportInput } from '../../reports/build.js';
+import type { Verdict } from '../../reports/types.js';
+import { Health } from '../../temporal/search-attributes.js';
+import type { RunStatus } from '../run-status.js';
+import { HANDOFF_STEP } from './policies.js';
+
+const handoff = proxyActivities<Activities>(HANDOFF_STEP);
+
+/** A report id readable by people: `report-daily-20261123-090000`. */
+export function reportId(kind: string): string {
+  const started = workflowInfo().startTime.toISOString();
+  return `report-${kind}-${started.replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+}
+
+/**
+ * Ends a runbook run: stores its report, sends it (HTML email with charts, webhook summary) through the
+ * notification outbox, and sets the `Health` search attribute.
+ *
+ * @example
+ * await publishReport(state, { kind: 'weekly', health, periodStart, periodEnd, figures });
+ */
+export async function publishReport(
+  state: RunStatus,
+  input: Omit<ReportInput, 'id' | 'runId' | 'steps'>,
+): Promise<string> {
+  const id = await handoff.storeReport({
+    ...input,
+    id: reportId(input.kind),
+    runId: workflowInfo().runId,
+    steps: state.steps,
+  });
+  state.reportId = id;
+  upsertSearchAttributes([{ key: Health, value: input.health }]);
+  const message = await handoff.renderReportMessage({ reportId: id });
+  await handoff.sendNotification(message);
+  return id;
+}
+
+/** Opens (or merges into) the incident of an UNHEALTHY run; one per runbook kind while it stays open. */
+export async function openRunbookIncident(kind: string, health: Verdict, state: RunStatus): Promise<string> {
+  const failed = state.steps.filter((s) => s.status === 'failed');
+  const incident = await handoff.openIncident({
+    title: `${kind} runbook is ${health}: ${failed.map((s) => s.name).join(', ')}`,
+    severity: 'P2',
+    description: failed.map((s) => `${s.name}: ${s.summary}`).join('\n') + `\n\nReport: ${state.reportId ?? '—'}`,
+    source: `runbook-${kind}`,
+    dedupKey: `runbook-${kind}-unhealthy`,
+  });
+  return incident.id;
+}

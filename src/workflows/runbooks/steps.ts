@@ -1,0 +1,74 @@
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, setCurrentDetails } from '@temporalio/workflow';
+import type { Verdict } from '../../reports/types.js';
+import type { RunStatus, RunStep } from '../run-status.js';
+
+/** What a step returns: its status and a one-line summary for people, plus figures for the report. */
+export interface StepResult<T = unknown> {
+  status: 'ok' | 'warning' | 'failed';
+  summary: string;
+  data?: T;
+}
+
+/** A named step of a runbook. */
+export type StepDefinition = [name: string, run: () => Promise<StepResult>];
+
+/** Workflow time: in a workflow, `Date.now()` is the deterministic time of the current workflow task. */
+export function workflowClock(): number {
+  // eslint-disable-next-line no-restricted-properties -- replay-safe here: it measures step durations only
+  return Date.now();
+}
+
+function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  while ((e instanceof ActivityFailure || e instanceof ChildWorkflowFailure) && e.cause) e = e.cause;
+  return e instanceof ApplicationFailure || e instanceof Error ? e.message : String(e);
+}
+
+function details(title: string, state: RunStatus): string {
+  const lines = state.steps.map((s) => `- **${s.name}**: ${s.status}${s.summary ? ` — ${s.summary}` : ''}`);
+  return `**${title}**${state.health ? ` · ${state.health}` : ''}\n\n${lines.join('\n')}`;
+}
+
+/**
+ * Runs the steps in parallel, each recorded in `state.steps` with its status, duration and summary as it
+ * finishes. A step that throws is `failed` with the cause's message; the others still run to the end.
+ *
+ * @example
+ * const data = await runSteps('Daily runbook', state, [['tokens', tokenStep], ['webhooks', webhookStep]]);
+ */
+export async function runSteps(
+  title: string,
+  state: RunStatus,
+  steps: StepDefinition[],
+): Promise<Record<string, unknown>> {
+  state.steps = steps.map(([name]): RunStep => ({ name, status: 'running', durationMs: 0, summary: '' }));
+  setCurrentDetails(details(title, state));
+  const data: Record<string, unknown> = {};
+  await Promise.all(
+    steps.map(async ([name, run], i) => {
+      const started = workflowClock();
+      let result: StepResult;
+      try {
+        result = await run();
+      } catch (err) {
+        result = { status: 'failed', summary: failureMessage(err) };
+      }
+      state.steps[i] = { name, status: result.status, durationMs: workflowClock() - started, summary: result.summary };
+      if (result.data !== undefined) data[name] = result.data;
+      setCurrentDetails(details(title, state));
+    }),
+  );
+  return data;
+}
+
+/** Any failed step makes the run UNHEALTHY, any warning DEGRADED; otherwise HEALTHY. */
+export function verdictOf(steps: RunStep[]): Verdict {
+  if (steps.some((s) => s.status === 'failed')) return 'UNHEALTHY';
+  if (steps.some((s) => s.status === 'warning')) return 'DEGRADED';
+  return 'HEALTHY';
+}
+
+/** Shows the final state in the Web UI's current details. */
+export function showFinal(title: string, state: RunStatus): void {
+  setCurrentDetails(details(title, state));
+}

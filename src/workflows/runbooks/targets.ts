@@ -1,0 +1,36 @@
+/**
+ * The monthly runbook's declared targets and policies: pure data, shared by the workflow (which loops and judges)
+ * and the activities (which query and delete).
+ */
+
+/**
+ * A retention policy: rows of `table` whose `ageColumn` is older than `maxAgeDays` are deleted by the monthly
+ * runbook, in bounded batches.
+ */
+export interface RetentionPolicy {
+  name: string;
+  table: string;
+  ageColumn: string;
+  maxAgeDays: number;
+}
+
+export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
+  { name: 'expired-sessions', table: 'user_sessions', ageColumn: 'expires_at', maxAgeDays: 0 },
+  { name: 'old-otp-codes', table: 'otp_codes', ageColumn: 'created_at', maxAgeDays: 7 },
+  { name: 'health-logs', table: 'integration_health_logs', ageColumn: 'checked_at', maxAgeDays: 30 },
+  { name: 'sync-logs', table: 'zoho_sync_logs', ageColumn: 'created_at', maxAgeDays: 90 },
+  { name: 'token-refresh-logs', table: 'token_refresh_logs', ageColumn: 'created_at', maxAgeDays: 90 },
+  { name: 'alert-events', table: 'alert_events', ageColumn: 'created_at', maxAgeDays: 180 },
+  { name: 'api-audit-log', table: 'api_audit_log', ageColumn: 'created_at', maxAgeDays: 365 },
+];
+
+/** Targets the monthly KPI review holds the last 30 days against. */
+export const KPI_TARGETS = {
+  syncSuccessRatePct: 98,
+  avgSyncMs: 5000,
+  failedSyncsPerDay: 5,
+  rateLimitHits: 0,
+} as const;
+
+/** Credentials not rotated for this many days are flagged in the credential age review. */
+export const CREDENTIAL_MAX_AGE_DAYS = 90;
