@@ -65,6 +65,11 @@ const EnvSchema = z.object({
     .default(''),
   OPSFLOW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   OPSFLOW_ENCRYPTION_KEY: encryptionKey,
+  /** Retired keys (comma-separated, base64) still accepted for decryption while data is re-encrypted. */
+  OPSFLOW_PREVIOUS_ENCRYPTION_KEYS: csv.refine(
+    (l) => l.every((k) => Buffer.from(k, 'base64').length === 32),
+    'expected 32-byte keys, base64-encoded, comma-separated',
+  ),
   OPSFLOW_DEMO_SCALE: z.coerce.number({ error: 'expected a number' }).int().min(1).max(1000).default(1),
 
   DATABASE_URL: z
@@ -138,6 +143,8 @@ export interface Config {
   taskQueues: TaskQueues;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   encryptionKey?: Buffer;
+  /** Older keys that still decrypt (key rotation); the current key encrypts. */
+  previousEncryptionKeys?: Buffer[];
   demoScale: number;
   /** Demo mode: no vendor credentials, the simulators stand in for HighLevel and ZOHO. */
   demo: boolean;
@@ -261,6 +268,7 @@ export function loadConfig(env: Env): Config {
     taskQueues: taskQueuesFor(e.OPSFLOW_TASK_QUEUE_PREFIX),
     logLevel: e.OPSFLOW_LOG_LEVEL,
     encryptionKey: e.OPSFLOW_ENCRYPTION_KEY ? Buffer.from(e.OPSFLOW_ENCRYPTION_KEY, 'base64') : undefined,
+    previousEncryptionKeys: e.OPSFLOW_PREVIOUS_ENCRYPTION_KEYS.map((k) => Buffer.from(k, 'base64')),
     demoScale: e.OPSFLOW_DEMO_SCALE,
     demo,
     database: { url: e.DATABASE_URL, embeddedPort: e.OPSFLOW_PG_PORT },

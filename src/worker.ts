@@ -49,6 +49,12 @@ export function installRuntimeLogger(log: Logger, level: Config['logLevel']): vo
 }
 
 /**
+ * HighLevel allows 100 requests per 10 s per location (10/s). The `highlevel` queue is limited server-side to 80 %
+ * of that across all workers, so retries and the vendor's own clock skew never push a location over its burst.
+ */
+export const HIGHLEVEL_ACTIVITIES_PER_SECOND = 0.8 * (100 / 10);
+
+/**
  * Creates Opsflow's workers: the main queue runs every workflow and the general activities.
  *
  * @example
@@ -66,5 +72,12 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     activities,
     ...workflows,
   });
-  return [main];
+  const highlevel = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.taskQueues.highlevel,
+    activities,
+    maxTaskQueueActivitiesPerSecond: HIGHLEVEL_ACTIVITIES_PER_SECOND,
+  });
+  return [main, highlevel];
 }

@@ -11,7 +11,9 @@ import { close, listen } from '../src/api/server.js';
 import { loadConfig, type Config } from '../src/config.js';
 import type { Pool } from '../src/db/pool.js';
 import { ensureDatabase } from '../src/dev/postgres.js';
+import { createHighLevelServices } from '../src/integrations/highlevel/index.js';
 import { createLogger, type Logger } from '../src/logger.js';
+import { startHighLevelSimulator, type HighLevelSimulator, type Limits } from '../src/simulators/highlevel/index.js';
 import { openServices } from '../src/services.js';
 import { createWorkers, installRuntimeLogger } from '../src/worker.js';
 
@@ -61,6 +63,7 @@ export interface TestEnv {
   log: Logger;
   workers: Worker[];
   api?: ApiHandle;
+  highlevelSimulator?: HighLevelSimulator;
   stop(): Promise<void>;
 }
 
@@ -73,10 +76,24 @@ export interface TestEnv {
  * after(() => env.stop());
  */
 export async function startTestEnv(
-  options: { api?: boolean; workers?: boolean; env?: Record<string, string> } = {},
+  options: {
+    api?: boolean;
+    workers?: boolean;
+    env?: Record<string, string>;
+    /** A private HighLevel simulator on a free port, with config pointed at it (demo mode stays on). */
+    highlevelSimulator?: boolean | { limits?: Partial<Limits> };
+  } = {},
 ): Promise<TestEnv> {
   const stack = testStack();
   const databaseUrl = await createTestDatabase();
+  const simLog = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
+  const highlevelSimulator = options.highlevelSimulator
+    ? await startHighLevelSimulator({
+        port: 0,
+        log: simLog,
+        limits: typeof options.highlevelSimulator === 'object' ? options.highlevelSimulator.limits : undefined,
+      })
+    : undefined;
   const config = loadConfig({
     TEMPORAL_ADDRESS: stack.temporalAddress,
     DATABASE_URL: databaseUrl,
@@ -86,6 +103,7 @@ export async function startTestEnv(
     OPSFLOW_VIEWER_TOKENS: `viewer-${randomUUID()}`,
     OPSFLOW_PORT: '3000',
     OPSFLOW_DATA_DIR: stack.runDir,
+    ...(highlevelSimulator ? { HIGHLEVEL_BASE_URL: highlevelSimulator.url } : {}),
     ...options.env,
   });
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
@@ -97,7 +115,13 @@ export async function startTestEnv(
       : await createWorkers({
           config,
           connection: services.workerConnection,
-          deps: { config, pool: services.pool, client: services.client, log },
+          deps: {
+            config,
+            pool: services.pool,
+            client: services.client,
+            log,
+            ...createHighLevelServices({ config, pool: services.pool, log }),
+          },
           workflowBundle: { codePath: stack.workflowBundlePath },
         });
   const running = workers.map((w) => w.run());
@@ -119,11 +143,13 @@ export async function startTestEnv(
     log,
     workers,
     api,
+    highlevelSimulator,
     async stop() {
       if (server) await close(server);
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled(running);
       await services.close();
+      await highlevelSimulator?.stop();
     },
   };
 }

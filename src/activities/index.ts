@@ -6,10 +6,13 @@ import { createMonthlyRunbookActivities } from './runbooks-monthly.js';
 import { createReportActivities } from './runbooks-reports.js';
 import { createWeeklyRunbookActivities } from './runbooks-weekly.js';
 import { createHealthActivities } from './health.js';
+import { createHighLevelActivities } from './highlevel.js';
 import { createNotifyActivities } from './notify.js';
+import { createTokenActivities } from './tokens.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { HealthCheck, HealthStatus } from './health.js';
+export type { ExpiringInstallation, RefreshOutcome } from './tokens.js';
 export type { Delivery, NotificationMessage } from '../notifications/types.js';
 
 /**
@@ -21,6 +24,8 @@ export type { Delivery, NotificationMessage } from '../notifications/types.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
+    ...createHighLevelActivities(deps),
+    ...createTokenActivities(deps),
     ...createAlertActivities(deps),
     ...createDailyRunbookActivities(deps),
     ...createWeeklyRunbookActivities(deps),

@@ -7,9 +7,11 @@ import { backfillRoutes } from './backfills/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { runbookRoutes } from './runbooks/routes.js';
+import { highlevelWebhookRoutes } from './webhooks/highlevel.js';
 import { scheduleRoutes } from './schedules/routes.js';
 
-const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/docs']);
+// Webhooks carry their own authentication (the sender's signature), not a bearer token.
+const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/docs', '/webhooks/highlevel']);
 
 /**
  * Builds the Opsflow HTTP API: bearer auth with roles, zod-validated input, one error format, and an OpenAPI
@@ -42,6 +44,7 @@ export function createApp(deps: ApiDeps) {
   );
 
   app.route('/', healthRoutes(deps));
+  app.route('/', highlevelWebhookRoutes(deps));
   app.route('/', runbookRoutes(deps));
   app.route('/', reportRoutes(deps));
   app.route('/', scheduleRoutes(deps));

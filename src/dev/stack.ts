@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../logger.js';
+import { startHighLevelSimulator } from '../simulators/highlevel/index.js';
 import { startMailCapture } from './mail-capture.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { assertPortFree } from './ports.js';
@@ -79,6 +80,12 @@ export async function startStack(config: Config, log: Logger): Promise<Stack> {
     await migrate(database.url, log);
     // Demo mode: the vendor simulators stand in for HighLevel and ZOHO (started here, on their fixed ports).
     const simulators: Stack['simulators'] = {};
+    if (config.demo && config.highlevel.baseUrl === `http://127.0.0.1:${config.highlevel.simulatorPort}`) {
+      await assertPortFree(config.highlevel.simulatorPort, 'the HighLevel simulator', 'OPSFLOW_HIGHLEVEL_SIM_PORT');
+      const highlevel = await startHighLevelSimulator({ port: config.highlevel.simulatorPort, log });
+      stops.push(highlevel.stop);
+      simulators.highlevel = highlevel.url;
+    }
     return {
       databaseUrl: database.url,
       temporalAddress: config.temporal.address,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createApp } from '../api/app.js';
 import { close, listen } from '../api/server.js';
 import { loadConfigOrExit, type Config } from '../config.js';
+import { createHighLevelServices } from '../integrations/highlevel/index.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openServices } from '../services.js';
 import { applySchedules } from '../schedules.js';
@@ -37,7 +38,13 @@ async function run(config: Config, log: Logger): Promise<void> {
   const workers = await createWorkers({
     config,
     connection: services.workerConnection,
-    deps: { config, pool: services.pool, client: services.client, log: log.child({ component: 'activity' }) },
+    deps: {
+      config,
+      pool: services.pool,
+      client: services.client,
+      log: log.child({ component: 'activity' }),
+      ...createHighLevelServices({ config, pool: services.pool, log: log.child({ component: 'highlevel' }) }),
+    },
   });
   const running = Promise.all(workers.map((w) => w.run()));
   // Create or update the declared schedules (never duplicates; unchanged ones are left alone, paused stays paused).

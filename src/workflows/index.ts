@@ -10,3 +10,4 @@ export {
   resumeBackfillUpdate,
   cancelBackfillUpdate,
 } from './backfill.js';
+export { refreshExpiringTokens, tokenRefreshStatusQuery } from './refresh-expiring-tokens.js';

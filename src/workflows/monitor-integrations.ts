@@ -9,6 +9,7 @@ import {
 import type { Activities, HealthCheck, HealthStatus } from '../activities/index.js';
 import { Health } from '../temporal/search-attributes.js';
 import { DATABASE_STEP, PROBE_STEP } from './policies.js';
+import { queuesFromMain } from './queues.js';
 import type { RunStatus, RunStep } from './run-status.js';
 import { evaluateAlerts } from './runbooks/alerting.js';
 
@@ -48,7 +49,17 @@ export async function monitorIntegrations(): Promise<RunStatus> {
   setHandler(monitorStatusQuery, () => state);
   setCurrentDetails('Probing the database and Temporal');
 
-  const checks = await Promise.all([probes.checkDatabaseHealth(), probes.checkTemporalHealth()]);
+  // The HighLevel probe calls the vendor, so it runs on its rate-limited queue (no eager dispatch around the limit).
+  const highlevelProbes = proxyActivities<Activities>({
+    ...PROBE_STEP,
+    taskQueue: queuesFromMain(workflowInfo().taskQueue).highlevel,
+    allowEagerDispatch: false,
+  });
+  const checks = await Promise.all([
+    probes.checkDatabaseHealth(),
+    probes.checkTemporalHealth(),
+    highlevelProbes.checkHighLevelHealth(),
+  ]);
   state.steps = checks.map(toStep);
   await db.recordHealthChecks({ runId: workflowInfo().runId, checks });
   // Alert rules from the database: a firing rule opens (or merges into) its incident; see runbooks/alerting.ts.

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
 import type { Logger } from '../../logger.js';
+import { seedInstallations } from './installations.js';
 import { seedOperations } from './operations.js';
 
 /** What a demo seeder gets: the database, the configuration and the running simulators' base URLs. */
@@ -20,6 +21,8 @@ export type Seeder = (ctx: SeedContext) => Promise<Record<string, number>>;
  * given `OPSFLOW_DEMO_SCALE`.
  */
 const SEEDERS: Array<[string, Seeder]> = [
+  // Installations first: billing and operational history may refer to them.
+  ['installations', seedInstallations],
   // Operational history goes last: it reads nothing the others write.
   ['operations', seedOperations],
 ];
