@@ -7,6 +7,7 @@ import { createReportActivities } from './runbooks-reports.js';
 import { createWeeklyRunbookActivities } from './runbooks-weekly.js';
 import { createHealthActivities } from './health.js';
 import { createHighLevelActivities } from './highlevel.js';
+import { createIncidentActivities } from './incidents.js';
 import { createNotifyActivities } from './notify.js';
 import { createTokenActivities } from './tokens.js';
 
@@ -14,6 +15,8 @@ export type { ActivityDeps } from './deps.js';
 export type { HealthCheck, HealthStatus } from './health.js';
 export type { ExpiringInstallation, RefreshOutcome } from './tokens.js';
 export type { Delivery, NotificationMessage } from '../notifications/types.js';
+export type { ActiveMaintenanceWindow } from './incidents.js';
+export type { OpenIncidentResult } from '../incidents/open.js';
 
 /**
  * Every activity Opsflow's workers register, built from their dependencies.
@@ -34,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBackfillActivities({ pool: deps.pool }),
     ...createHighLevelBackfillActivities({ pool: deps.pool }),
     ...createNotifyActivities(deps),
+    ...createIncidentActivities(deps),
   };
 }
 

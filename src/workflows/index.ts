@@ -1,5 +1,6 @@
 /** Every workflow the main worker registers. A test checks the bundle exports each one. */
 export { monitorIntegrations, monitorStatusQuery } from './monitor-integrations.js';
+export { escalateIncident } from './escalate-incident.js';
 export { dailyRunbook, dailyRunbookStatusQuery } from './daily-runbook.js';
 export { weeklyRunbook, weeklyRunbookStatusQuery } from './weekly-runbook.js';
 export { monthlyRunbook, monthlyRunbookStatusQuery } from './monthly-runbook.js';

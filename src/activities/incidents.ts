@@ -1,0 +1,82 @@
+import { openIncident, type OpenIncidentResult } from '../incidents/open.js';
+import type { IncidentState, IncidentTrigger } from '../workflows/incident/types.js';
+import type { ActivityDeps } from './deps.js';
+
+/** An active maintenance window, as the escalation sees it. */
+export interface ActiveMaintenanceWindow {
+  id: string;
+  endsAt: string;
+  reason: string;
+}
+
+/**
+ * Incident activities: the `incidents` mirror, maintenance-window checks, and opening incidents from other
+ * workflows (monitor alerts, runbook verdicts).
+ *
+ * @example
+ * const activities = createIncidentActivities({ pool, client, config });
+ */
+export function createIncidentActivities({ pool, client, config }: Pick<ActivityDeps, 'pool' | 'client' | 'config'>) {
+  return {
+    /**
+     * Mirrors the incident into `incidents` for reporting. Idempotent, and ordered by the state's version, so a
+     * late retry of an older write never overwrites a newer one.
+     */
+    async recordIncident(s: IncidentState): Promise<void> {
+      await pool.query(
+        `INSERT INTO incidents (id, workflow_id, dedup_key, title, description, source, severity, status, level,
+           trigger_count, opened_at, acknowledged_at, resolved_at, last_seen_at, postmortem, timeline, assignee,
+           mirror_version, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, now())
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, level = excluded.level,
+           trigger_count = excluded.trigger_count, acknowledged_at = excluded.acknowledged_at,
+           resolved_at = excluded.resolved_at, last_seen_at = excluded.last_seen_at, postmortem = excluded.postmortem,
+           timeline = excluded.timeline, assignee = excluded.assignee, mirror_version = excluded.mirror_version,
+           updated_at = now()
+         WHERE incidents.mirror_version < excluded.mirror_version`,
+        [
+          s.id,
+          s.workflowId,
+          s.dedupKey ?? null,
+          s.title,
+          s.description ?? null,
+          s.source ?? null,
+          s.severity,
+          s.status,
+          s.level,
+          s.triggerCount,
+          s.openedAt,
+          s.acknowledgedAt ?? null,
+          s.resolvedAt ?? null,
+          s.lastSeenAt,
+          s.postmortem ? JSON.stringify(s.postmortem) : null,
+          JSON.stringify(s.timeline),
+          s.assignee ?? null,
+          s.version,
+        ],
+      );
+    },
+
+    /** The maintenance window covering this incident right now, if any (the latest-ending one). */
+    async activeMaintenanceWindow(input: {
+      severity: string;
+      source?: string;
+    }): Promise<ActiveMaintenanceWindow | null> {
+      const { rows } = await pool.query<{ id: string; ends_at: Date; reason: string }>(
+        `SELECT id, ends_at, reason FROM maintenance_windows
+         WHERE starts_at <= now() AND ends_at > now()
+           AND (severities IS NULL OR $1 = ANY (severities))
+           AND (sources IS NULL OR $2::text = ANY (sources))
+         ORDER BY ends_at DESC LIMIT 1`,
+        [input.severity, input.source ?? null],
+      );
+      const w = rows[0];
+      return w ? { id: w.id, endsAt: w.ends_at.toISOString(), reason: w.reason } : null;
+    },
+
+    /** Opens an incident, or merges into the open one with the same dedup key (see `openIncident`). */
+    async openIncident(trigger: IncidentTrigger): Promise<OpenIncidentResult> {
+      return openIncident(client, config, trigger);
+    },
+  };
+}

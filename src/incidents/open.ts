@@ -1,0 +1,100 @@
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.js';
+import { IncidentStatus, OpsKind, Severity } from '../temporal/search-attributes.js';
+import { idTimestamp } from '../temporal/start.js';
+import type { escalateIncident } from '../workflows/escalate-incident.js';
+import { INVALID_TRANSITION, triggerUpdate } from '../workflows/incident/messages.js';
+import type { EscalateIncidentInput, IncidentTrigger, TriggerResult } from '../workflows/incident/types.js';
+import type { EscalationLevel, IncidentPolicy } from './policy.js';
+
+/** What opening (or merging into) an incident answers. */
+export interface OpenIncidentResult {
+  id: string;
+  workflowId: string;
+  status: TriggerResult['status'];
+  level: EscalationLevel;
+  triggerCount: number;
+  deduplicated: boolean;
+}
+
+/** Workflow id of an incident: `incident-<dedupKey>`, or a readable generated one. */
+export function incidentWorkflowId(dedupKey: string | undefined, at: Date): string {
+  return dedupKey ? `incident-${dedupKey}` : `incident-${idTimestamp(at)}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The incident id behind an API path: a deduplicated incident's id is its workflow id plus its opening time
+ * (`incident-db-down-20261122-091500123`), since a resolved key re-opens under the same workflow id.
+ */
+export function workflowIdOfIncident(id: string): string {
+  return /^(incident-.+)-\d{8}-\d{9}$/.exec(id)?.[1] ?? id;
+}
+
+/** The policy an incident of this severity runs with, from configuration. */
+export function policyFor(config: Config, severity: IncidentTrigger['severity']): IncidentPolicy {
+  const t = config.notifications.escalation;
+  const has = (l: 1 | 2 | 3) => t[l].emails.length + t[l].webhooks.length + t[l].sms.length > 0;
+  const levels: EscalationLevel = has(3) ? 3 : has(2) ? 2 : 1;
+  return { ...config.incidents.policies[severity], levels, quietHours: config.incidents.quietHours };
+}
+
+/**
+ * Opens an incident, or merges the trigger into the open incident with the same dedup key, atomically: one
+ * update-with-start call starts `escalateIncident` when none runs under that id and delivers the `trigger`
+ * update either way. A key whose incident is resolved (its workflow finishing) opens a new incident.
+ *
+ * @example
+ * const { id, deduplicated } = await openIncident(client, config, { title: 'ZOHO 5xx', severity: 'P2', dedupKey: 'zoho-5xx' });
+ */
+export async function openIncident(
+  client: Client,
+  config: Config,
+  trigger: IncidentTrigger,
+  options: { message?: string; updateId?: string } = {},
+): Promise<OpenIncidentResult> {
+  for (let attempt = 0; ; attempt++) {
+    const at = new Date();
+    const workflowId = incidentWorkflowId(trigger.dedupKey, at);
+    const id = trigger.dedupKey
+      ? `${workflowId}-${idTimestamp(at)}${String(at.getUTCMilliseconds()).padStart(3, '0')}`
+      : workflowId;
+    const input: EscalateIncidentInput = {
+      id,
+      trigger,
+      policy: policyFor(config, trigger.severity),
+      incidentUrl: `${config.api.publicUrl.replace(/\/$/, '')}/incidents/${encodeURIComponent(id)}`,
+    };
+    const start = new WithStartWorkflowOperation<typeof escalateIncident>('escalateIncident', {
+      workflowId,
+      taskQueue: config.taskQueues.main,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `${trigger.severity} incident: ${trigger.title}`,
+      typedSearchAttributes: [
+        { key: OpsKind, value: 'incident' },
+        { key: Severity, value: trigger.severity },
+        { key: IncidentStatus, value: 'open' },
+      ],
+    });
+    try {
+      return await client.workflow.executeUpdateWithStart(triggerUpdate, {
+        args: [{ message: options.message }],
+        startWorkflowOperation: start,
+        updateId: options.updateId ? `${options.updateId}-${attempt}` : undefined,
+      });
+    } catch (err) {
+      const resolved =
+        err instanceof WorkflowUpdateFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === INVALID_TRANSITION;
+      if (!resolved || attempt >= 3) throw err;
+      // The key's incident was just resolved and its workflow is finishing: once it has, a new one opens.
+      await client.workflow
+        .getHandle(workflowId)
+        .result()
+        .catch(() => undefined);
+    }
+  }
+}

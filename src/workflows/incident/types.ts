@@ -1,0 +1,124 @@
+import type { EscalationLevel, IncidentPolicy, Severity } from '../../incidents/policy.js';
+
+export type IncidentStatusValue = 'open' | 'acknowledged' | 'resolved';
+
+/** One event of an incident's life, as the API and the Web UI show it. */
+export interface TimelineEvent {
+  at: string;
+  type:
+    | 'opened'
+    | 'triggered'
+    | 'notified'
+    | 'notification-failed'
+    | 'escalated'
+    | 'repeated'
+    | 'exhausted'
+    | 'acknowledged'
+    | 'resolved'
+    | 'escalate-requested'
+    | 'reassigned'
+    | 'snoozed'
+    | 'note'
+    | 'paused'
+    | 'resumed'
+    | 'reopened';
+  level?: number;
+  channel?: string;
+  target?: string;
+  by?: string;
+  message?: string;
+  /** For notifications: when the notice was due (the deadline), to measure lateness. */
+  dueAt?: string;
+}
+
+/** What resolving asks for, stored as the postmortem. */
+export interface Postmortem {
+  rootCause: string;
+  resolution: string;
+  prevention: string;
+  customerImpact: string;
+  resolvedBy: string;
+}
+
+/** What opens an incident (API, alert rule, runbook). */
+export interface IncidentTrigger {
+  title: string;
+  severity: Severity;
+  description?: string;
+  source?: string;
+  dedupKey?: string;
+  /** Shortens (or lengthens) this incident's time to acknowledge. */
+  ackTimeoutSeconds?: number;
+}
+
+/** The incident as the `status` query answers it. */
+export interface IncidentState {
+  id: string;
+  workflowId: string;
+  title: string;
+  severity: Severity;
+  description?: string;
+  source?: string;
+  dedupKey?: string;
+  status: IncidentStatusValue;
+  level: EscalationLevel;
+  /** Notifications sent per level (index 1–3); the last level's count bounds the repeats. */
+  rounds: [number, number, number, number];
+  triggerCount: number;
+  openedAt: string;
+  lastSeenAt: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  resolvedAt?: string;
+  assignee?: string;
+  snoozedUntil?: string;
+  /** Why escalation is on hold (maintenance window, quiet hours, snooze) and until when. */
+  pausedBy?: string;
+  pausedUntil?: string;
+  /** When the current level's time to acknowledge runs out. */
+  nextDeadline?: string;
+  /** Every level notified and its repeats used up: waits for a person. */
+  exhausted: boolean;
+  /** Re-opens after an acknowledgement expired (`resolveWithinSeconds`); part of notification keys. */
+  cycle: number;
+  postmortem?: Postmortem;
+  timeline: TimelineEvent[];
+  /** Trigger events folded out of the timeline to keep it bounded. */
+  foldedTriggers: number;
+  /** Bumped on every change; the mirror in the database follows it. */
+  version: number;
+}
+
+/** Input of `escalateIncident`. `state` is set when the workflow continues as new. */
+export interface EscalateIncidentInput {
+  id: string;
+  trigger: IncidentTrigger;
+  policy: IncidentPolicy;
+  /** Link to the incident in notifications. */
+  incidentUrl: string;
+  state?: IncidentState;
+}
+
+export interface ActorArgs {
+  by: string;
+  message?: string;
+}
+export type ResolveArgs = Omit<Postmortem, 'resolvedBy'> & { by: string };
+export interface SnoozeArgs extends ActorArgs {
+  seconds: number;
+}
+export interface ReassignArgs extends ActorArgs {
+  assignee: string;
+}
+export interface TriggerArgs {
+  message?: string;
+}
+/** Answer of the `trigger` update: the incident it merged into. */
+export interface TriggerResult {
+  id: string;
+  workflowId: string;
+  status: IncidentStatusValue;
+  level: EscalationLevel;
+  triggerCount: number;
+  deduplicated: boolean;
+}
