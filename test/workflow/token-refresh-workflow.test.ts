@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { createInstallationWithTokens } from '../../src/dev/seed/installations.js';
+import { loadKeyring } from '../../src/integrations/crypto.js';
+import { createTokenStore } from '../../src/integrations/token-store.js';
+import { Integration, OpsKind } from '../../src/temporal/search-attributes.js';
+import { startRun } from '../../src/temporal/start.js';
+import type { TokenRefreshStatus } from '../../src/workflows/refresh-expiring-tokens.js';
+import { startTestEnv, type TestEnv } from '../harness.js';
+
+/** Every string in a history, payload bytes decoded, so a token in any payload or failure message is found. */
+function strings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (Array.isArray(value)) for (const v of value) strings(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) strings(v, out);
+  return out;
+}
+
+describe('refreshExpiringTokens workflow', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv({ highlevelSimulator: true });
+  });
+  after(() => env.stop());
+
+  it('refreshes expiring installations, marks a revoked one as error, and keeps every token out of its history', async () => {
+    const keyring = loadKeyring(env.config, env.log);
+    const tokenStore = createTokenStore({ pool: env.pool, keyring, log: env.log });
+    const company = `co-${randomUUID().slice(0, 8)}`;
+    const fixture = (n: number, expiresInSeconds: number, revokedAtVendor = false) => ({
+      companyId: company,
+      locationId: `${company}-loc-${n}`,
+      userType: 'Location' as const,
+      expiresInSeconds,
+      revokedAtVendor,
+    });
+    const create = (f: ReturnType<typeof fixture>) =>
+      createInstallationWithTokens({
+        pool: env.pool,
+        tokenStore,
+        simulatorUrl: env.highlevelSimulator!.url,
+        fixture: f,
+      });
+    const soon = await create(fixture(1, 3600));
+    const expired = await create(fixture(2, -600));
+    const fresh = await create(fixture(3, 72 * 3600));
+    const revoked = await create(fixture(4, 1800, true));
+
+    const tokensOf = async () => {
+      const { rows } = await env.pool.query('SELECT * FROM hl_installations');
+      return rows.flatMap((r) =>
+        (['access', 'refresh'] as const).flatMap((field) => {
+          const enc = r[`${field}_token_enc`];
+          return enc ? [keyring.decrypt(enc, r.token_key_id, `hl_installations:${r.id}:${field}`)] : [];
+        }),
+      );
+    };
+    const before = await tokensOf();
+
+    const { handle } = await startRun(env.client, {
+      workflow: 'refreshExpiringTokens',
+      workflowId: `token-refresh-test-${randomUUID()}`,
+      taskQueue: env.config.taskQueues.main,
+      kind: 'token-refresh',
+      summary: 'Token refresh test',
+      args: [{ withinSeconds: 24 * 3600 }],
+    });
+    const result = (await handle.result()) as TokenRefreshStatus;
+    assert.equal(result.status, 'completed');
+    assert.equal(result.due, 3);
+    assert.equal(result.refreshed, 2);
+    assert.deepEqual(
+      result.failed.map((f) => [f.installationId, f.errorClass]),
+      [[revoked, 'AuthFailed']],
+    );
+
+    const { rows } = await env.pool.query('SELECT id, status, last_error FROM hl_installations ORDER BY id');
+    const status = Object.fromEntries(rows.map((r) => [r.id, r.status]));
+    assert.deepEqual(status, { [soon]: 'active', [expired]: 'active', [fresh]: 'active', [revoked]: 'error' });
+    assert.match(rows.find((r) => r.id === revoked).last_error, /AuthFailed/);
+
+    const description = await handle.describe();
+    assert.equal(description.typedSearchAttributes.get(OpsKind), 'token-refresh');
+    assert.equal(description.typedSearchAttributes.get(Integration), 'highlevel');
+    assert.equal((await handle.query<TokenRefreshStatus>('status')).refreshed, 2);
+
+    const after = await tokensOf();
+    const secrets = [...new Set([...before, ...after])];
+    assert.ok(
+      after.some((t) => !before.includes(t)),
+      'the refresh stored new tokens',
+    );
+    const history = strings(await handle.fetchHistory()).join('\n');
+    assert.match(history, /"installationId":/, 'payloads were decoded (the check can see what activities got)');
+    for (const secret of secrets) assert.ok(!history.includes(secret), 'a token appears in the workflow history');
+  });
+});
