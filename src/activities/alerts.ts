@@ -1,3 +1,4 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ActivityDeps } from './deps.js';
 import { apiUsage, dayOf, pct, syncStats } from './runbooks-metrics.js';
 import type { Pool } from '../db/pool.js';
@@ -90,7 +91,7 @@ export interface AlertEvaluation {
  * @example
  * const { evaluateAlertRules } = createAlertActivities({ pool });
  */
-export function createAlertActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
+export function createAlertActivities({ pool, client }: Pick<ActivityDeps, 'pool' | 'client'>) {
   return {
     /** Evaluates every enabled rule; the workflow opens or resolves incidents from the answer. */
     async evaluateAlertRules(input: { runId: string }): Promise<AlertEvaluation[]> {
@@ -143,6 +144,37 @@ export function createAlertActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
         });
       }
       return out;
+    },
+
+    /**
+     * Resolves the incident a cleared rule had opened, through the incident's own `resolve` update (so its
+     * timeline and postmortem say why). An incident already resolved by a person is left as it is.
+     */
+    async resolveAlertIncident(input: { incidentId: string; ruleId: string }): Promise<boolean> {
+      const { rows } = await pool.query<{ workflow_id: string; status: string }>(
+        'SELECT workflow_id, status FROM incidents WHERE id = $1',
+        [input.incidentId],
+      );
+      const incident = rows[0];
+      if (!incident || incident.status === 'resolved') return false;
+      try {
+        await client.workflow.getHandle(incident.workflow_id).executeUpdate('resolve', {
+          args: [
+            {
+              by: 'monitor',
+              rootCause: `Alert rule ${input.ruleId} fired`,
+              resolution: `Alert rule ${input.ruleId} cleared; resolved automatically (auto_resolve)`,
+              prevention: 'Review the rule and the figures behind it in the weekly report',
+              customerImpact: 'Not assessed (automatic resolution)',
+            },
+          ],
+        });
+        return true;
+      } catch (err) {
+        // Resolved meanwhile (by a person or a racing run): nothing left to do.
+        if (err instanceof WorkflowUpdateFailedError) return false;
+        throw err;
+      }
     },
 
     /** Records which incident a rule's latest firing opened or merged into. */

@@ -11,6 +11,13 @@ import {
 
 const DAY = 86_400_000;
 
+/**
+ * The weekly report covers whole UTC days (`api_usage` is kept per day): the seven days before the run's day.
+ */
+export function weekEnd(asOf: string): Date {
+  return new Date(`${asOf.slice(0, 10)}T00:00:00.000Z`);
+}
+
 /** The figures of one period of the weekly report. */
 export interface PeriodFigures {
   from: string;
@@ -118,7 +125,7 @@ export function createWeeklyRunbookActivities({ pool }: Pick<ActivityDeps, 'pool
      * (`api_usage` is daily), so the week is the seven days before `asOf`'s day.
      */
     async collectWeeklyFigures(input: { asOf: string }): Promise<WeeklyFigures> {
-      const end = new Date(`${input.asOf.slice(0, 10)}T00:00:00.000Z`);
+      const end = weekEnd(input.asOf);
       const [byStatus, expiring, thisWeek, previousWeek] = await Promise.all([
         countBy(pool, 'SELECT status AS key, count(*) AS n FROM hl_installations GROUP BY status', []),
         pool.query<{ n: number }>(
@@ -151,18 +158,19 @@ export function createWeeklyRunbookActivities({ pool }: Pick<ActivityDeps, 'pool
 
     /** Sources with repeated failed logins and installations with repeated failed refreshes, over the week. */
     async flagSecurityPatterns(input: { asOf: string }): Promise<SecurityFlags> {
+      const range = [new Date(weekEnd(input.asOf).getTime() - 7 * DAY), weekEnd(input.asOf)];
       const { rows: logins } = await pool.query<{ source: string; count: number }>(
         `SELECT coalesce(ip_address, actor, 'unknown') AS source, count(*)::int AS count FROM hl_audit_log
-          WHERE event_type = ANY($2) AND created_at >= $1::timestamptz - interval '7 days' AND created_at < $1
-          GROUP BY 1 HAVING count(*) >= $3 ORDER BY 2 DESC, 1`,
-        [input.asOf, FAILED_LOGIN_EVENTS, FAILED_LOGIN_THRESHOLD],
+          WHERE event_type = ANY($3) AND created_at >= $1 AND created_at < $2
+          GROUP BY 1 HAVING count(*) >= $4 ORDER BY 2 DESC, 1`,
+        [...range, FAILED_LOGIN_EVENTS, FAILED_LOGIN_THRESHOLD],
       );
       const { rows: abuse } = await pool.query<{ installationId: number; failedRefreshes: number }>(
         `SELECT installation_id AS "installationId", count(*)::int AS "failedRefreshes" FROM token_refresh_logs
           WHERE outcome = 'failed' AND installation_id IS NOT NULL
-            AND created_at >= $1::timestamptz - interval '7 days' AND created_at < $1
-          GROUP BY 1 HAVING count(*) >= $2 ORDER BY 2 DESC, 1`,
-        [input.asOf, TOKEN_ABUSE_THRESHOLD],
+            AND created_at >= $1 AND created_at < $2
+          GROUP BY 1 HAVING count(*) >= $3 ORDER BY 2 DESC, 1`,
+        [...range, TOKEN_ABUSE_THRESHOLD],
       );
       return { failedLogins: logins, tokenAbuse: abuse };
     },

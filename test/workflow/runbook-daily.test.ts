@@ -48,7 +48,7 @@ describe('daily runbook', () => {
        RETURNING id`,
       [target.url],
     );
-    const [ok, exhausted, retryLater, notDue] = ids.rows.map((x) => x.id);
+    const [ok, exhausted, retryLater, notDue] = ids.rows.map((x) => x.id) as [number, number, number, number];
 
     const { result, report, workflowId } = await runRunbook(r.env, 'daily', 'dailyRunbook');
 

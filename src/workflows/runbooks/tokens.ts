@@ -1,19 +1,29 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
+import { OpsKind } from '../../temporal/search-attributes.js';
+import type { TokenRefreshStatus } from '../refresh-expiring-tokens.js';
 import { FIGURES_STEP } from './policies.js';
 import type { StepResult } from './steps.js';
 
 const figures = proxyActivities<Activities>(FIGURES_STEP);
 
 /**
- * The daily runbook's token step: tokens expiring within 24 h. The refresh itself is the `refreshExpiringTokens`
- * workflow, started here as a child once it is registered; until then the step reports what it would refresh.
+ * The daily runbook's token step: refreshes the tokens expiring within 24 h through the `refreshExpiringTokens`
+ * workflow (a child, so its progress is visible on its own in the Web UI), then reads what is still expiring.
  */
 export async function refreshTokensStep(asOf: string): Promise<StepResult> {
-  const t = await figures.countExpiringTokens({ asOf });
+  const refresh = (await executeChild('refreshExpiringTokens', {
+    workflowId: `${workflowInfo().workflowId}-tokens`,
+    args: [{ withinSeconds: 24 * 3600 }],
+    staticSummary: 'Daily runbook: refresh tokens expiring within 24 h',
+    typedSearchAttributes: [{ key: OpsKind, value: 'token-refresh' }],
+  })) as TokenRefreshStatus;
+  const after = await figures.countExpiringTokens({ asOf });
   return {
-    status: t.failedRefreshes24h > 0 ? 'warning' : 'ok',
-    summary: `${t.expiring} token(s) expire within 24 h; ${t.failedRefreshes24h} failed refresh(es) in the last 24 h`,
-    data: t,
+    status: refresh.failed.length > 0 ? 'failed' : after.failedRefreshes24h > 0 ? 'warning' : 'ok',
+    summary:
+      `${refresh.refreshed} refreshed, ${refresh.skipped} already fresh, ${refresh.failed.length} failed of ${refresh.due} due` +
+      `; ${after.failedRefreshes24h} failed refresh(es) in the last 24 h`,
+    data: { due: refresh.due, refreshed: refresh.refreshed, skipped: refresh.skipped, failed: refresh.failed, ...after },
   };
 }
