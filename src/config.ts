@@ -71,6 +71,17 @@ const EnvSchema = z.object({
     'expected 32-byte keys, base64-encoded, comma-separated',
   ),
   OPSFLOW_DEMO_SCALE: z.coerce.number({ error: 'expected a number' }).int().min(1).max(1000).default(1),
+  /** A workflow bundle prebuilt by scripts/build-workflow-bundle.ts; without it the worker bundles at start. */
+  OPSFLOW_WORKFLOW_BUNDLE: optionalString,
+  /** host:port where the Temporal SDK runtime serves Prometheus metrics (e.g. 0.0.0.0:9464); off when unset. */
+  OPSFLOW_SDK_METRICS_BIND: optionalString.refine(
+    (v) => v === undefined || /^[^:\s]+:\d{1,5}$/.test(v),
+    'expected host:port, e.g. 0.0.0.0:9464',
+  ),
+  /** Where the API reads the SDK runtime metrics to merge them into GET /metrics (e.g. http://worker:9464/metrics). */
+  OPSFLOW_SDK_METRICS_URL: z.url({ error: 'expected an absolute URL' }).optional(),
+  /** Web UI origins allowed to call the codec endpoint from the browser (comma-separated). */
+  OPSFLOW_CODEC_CORS_ORIGINS: csv,
 
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// connection URL' })
@@ -146,6 +157,16 @@ export interface Config {
   /** Older keys that still decrypt (key rotation); the current key encrypts. */
   previousEncryptionKeys?: Buffer[];
   demoScale: number;
+  /** Path of a prebuilt workflow bundle (OPSFLOW_WORKFLOW_BUNDLE). */
+  workflowBundle?: string;
+  metrics: {
+    /** Where this process's Temporal SDK runtime serves Prometheus metrics. */
+    sdkBind?: string;
+    /** Where GET /metrics reads the SDK runtime metrics to merge them in. */
+    sdkUrl?: string;
+  };
+  /** Origins (the Web UI's) allowed to call the codec endpoint. */
+  codecCorsOrigins: string[];
   /** Demo mode: no vendor credentials, the simulators stand in for HighLevel and ZOHO. */
   demo: boolean;
   database: { url?: string; embeddedPort: number };
@@ -270,6 +291,16 @@ export function loadConfig(env: Env): Config {
     encryptionKey: e.OPSFLOW_ENCRYPTION_KEY ? Buffer.from(e.OPSFLOW_ENCRYPTION_KEY, 'base64') : undefined,
     previousEncryptionKeys: e.OPSFLOW_PREVIOUS_ENCRYPTION_KEYS.map((k) => Buffer.from(k, 'base64')),
     demoScale: e.OPSFLOW_DEMO_SCALE,
+    workflowBundle: e.OPSFLOW_WORKFLOW_BUNDLE ? resolve(e.OPSFLOW_WORKFLOW_BUNDLE) : undefined,
+    metrics: {
+      sdkBind: e.OPSFLOW_SDK_METRICS_BIND,
+      sdkUrl:
+        e.OPSFLOW_SDK_METRICS_URL ??
+        (e.OPSFLOW_SDK_METRICS_BIND
+          ? `http://${e.OPSFLOW_SDK_METRICS_BIND.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/metrics`
+          : undefined),
+    },
+    codecCorsOrigins: e.OPSFLOW_CODEC_CORS_ORIGINS,
     demo,
     database: { url: e.DATABASE_URL, embeddedPort: e.OPSFLOW_PG_PORT },
     temporal: {

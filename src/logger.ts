@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -23,6 +24,21 @@ export const REDACTED_PATHS = [
   'authorization',
 ];
 
+/** Who is running right now (workflow id, activity type, ...): merged into every log line written meanwhile. */
+export type LogContext = Record<string, string | number | undefined>;
+
+const logContext = new AsyncLocalStorage<LogContext>();
+
+/**
+ * Runs `fn` with `context` added to every log line it writes, through any logger, however deep the call.
+ *
+ * @example
+ * await withLogContext({ workflowId, activityType }, () => next(input));
+ */
+export function withLogContext<T>(context: LogContext, fn: () => T): T {
+  return logContext.run({ ...logContext.getStore(), ...context }, fn);
+}
+
 /**
  * Creates the process's structured JSON logger.
  *
@@ -31,7 +47,12 @@ export const REDACTED_PATHS = [
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
-    { level, base: { service: 'opsflow' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    {
+      level,
+      base: { service: 'opsflow' },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      mixin: () => logContext.getStore() ?? {},
+    },
     destination,
   );
 }

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { payloadCodecsFor } from './temporal/codec.js';
+import { activityLogContext } from './temporal/log-context.js';
 
 /** Source of the workflow code: the TypeScript sources (bundled at start) or a prebuilt bundle. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -18,14 +20,17 @@ export interface WorkerSetup {
   config: Config;
   connection: NativeConnection;
   deps: ActivityDeps;
-  /** A bundle made by `bundleWorkflowCode`; without it the workflows are bundled from source. */
+  /** A bundle made by `bundleWorkflowCode`; else `config.workflowBundle`; else bundled from source at start. */
   workflowBundle?: { codePath: string };
 }
 
 let runtimeInstalled = false;
 
-/** Routes the Temporal SDK's own logs into the process logger, once per process. */
-export function installRuntimeLogger(log: Logger, level: Config['logLevel']): void {
+/**
+ * Routes the Temporal SDK's own logs (workflow logs included, with their workflow context) into the process logger,
+ * and serves the SDK's Prometheus metrics at `metricsBind` when given; once per process.
+ */
+export function installRuntimeLogger(log: Logger, level: Config['logLevel'], metricsBind?: string): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const sdkLog = log.child({ component: 'temporal-sdk' });
@@ -44,6 +49,7 @@ export function installRuntimeLogger(log: Logger, level: Config['logLevel']): vo
     },
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: level === 'debug' ? 'INFO' : 'WARN' }), forward: {} },
+      ...(metricsBind ? { metrics: { prometheus: { bindAddress: metricsBind } } } : {}),
     },
   });
 }
@@ -64,19 +70,20 @@ export const HIGHLEVEL_ACTIVITIES_PER_SECOND = 0.8 * (100 / 10);
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const { config, connection, deps } = setup;
   const activities = createActivities(deps);
-  const workflows = setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
-  const main = await Worker.create({
+  const bundle = setup.workflowBundle ?? (config.workflowBundle ? { codePath: config.workflowBundle } : undefined);
+  const workflows = bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH };
+  const shared = {
     connection,
     namespace: config.temporal.namespace,
-    taskQueue: config.taskQueues.main,
     activities,
-    ...workflows,
-  });
+    // The codec runs here, outside the workflow sandbox: the bundle carries no codec code.
+    dataConverter: { payloadCodecs: payloadCodecsFor(config) },
+    interceptors: { activity: [activityLogContext] },
+  };
+  const main = await Worker.create({ ...shared, taskQueue: config.taskQueues.main, ...workflows });
   const highlevel = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
+    ...shared,
     taskQueue: config.taskQueues.highlevel,
-    activities,
     maxTaskQueueActivitiesPerSecond: HIGHLEVEL_ACTIVITIES_PER_SECOND,
   });
   return [main, highlevel];

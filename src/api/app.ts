@@ -2,6 +2,10 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError, errorHandler, notFoundHandler, validationError } from './errors.js';
 import { bearerAuth, type AuthEnv } from './auth.js';
+import { codecCors, codecRoutes } from './codec/routes.js';
+import { docsHandler } from './docs/routes.js';
+import { metricsHandler, requestMetrics } from './metrics.js';
+import { createApiMetrics } from '../metrics.js';
 import type { ApiDeps } from './deps.js';
 import { backfillRoutes } from './backfills/routes.js';
 import { healthRoutes } from './health/routes.js';
@@ -29,6 +33,9 @@ export function createApp(deps: ApiDeps) {
   });
   app.onError(errorHandler(deps.log));
   app.notFound(notFoundHandler);
+  const metrics = createApiMetrics();
+  app.use('*', requestMetrics(metrics, deps.log));
+  app.use('/codec/*', codecCors(deps.config));
   app.use(
     '*',
     bodyLimit({
@@ -44,6 +51,9 @@ export function createApp(deps: ApiDeps) {
   );
 
   app.route('/', healthRoutes(deps));
+  app.route('/', codecRoutes(deps));
+  app.get('/metrics', metricsHandler(metrics, deps.config.metrics.sdkUrl));
+  app.get('/docs', docsHandler(app));
   app.route('/', highlevelWebhookRoutes(deps));
   app.route('/', runbookRoutes(deps));
   app.route('/', reportRoutes(deps));

@@ -1,8 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config.js';
+import { payloadCodecsFor } from './codec.js';
 
 /**
- * Connects a Temporal client as the configuration says (address, namespace, API key, TLS).
+ * Connects a Temporal client as the configuration says (address, namespace, API key, TLS), encrypting payloads
+ * when an encryption key is configured.
  *
  * @example
  * const client = await connectClient(config);
@@ -15,5 +17,9 @@ export async function connectClient(config: Config): Promise<Client> {
     apiKey: connectionOptions.apiKey,
     metadata: connectionOptions.metadata,
   });
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: { payloadCodecs: payloadCodecsFor(config) },
+  });
 }
