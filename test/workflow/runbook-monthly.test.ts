@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { MonthlyFigures } from '../../src/activities/runbooks-monthly.js';
+import { RETENTION_POLICIES } from '../../src/workflows/runbooks/targets.js';
+import type { RetentionOutcome } from '../../src/workflows/runbooks/retention.js';
+import { runRunbook, seedHistory, startRunbookEnv, type RunbookEnv } from './runbook-fixtures.js';
+
+const BATCH = 7;
+
+describe('monthly runbook', () => {
+  let r: RunbookEnv;
+  const expired: Record<string, number> = {};
+  const kept: Record<string, number> = {};
+  before(async () => {
+    r = await startRunbookEnv();
+    await seedHistory(r.env);
+    const q = (sql: string) => r.env.pool.query(sql);
+    // Rows on both sides of each cutoff, none within an hour of it, so the run's exact start time does not matter.
+    await q(`INSERT INTO api_audit_log (actor, role, method, path, status, created_at)
+      SELECT 'operator:x', 'operator', 'POST', '/x', 200, now() - make_interval(days => 360 + g * 2) FROM generate_series(1, 10) g`);
+    await q(`INSERT INTO token_refresh_logs (integration, outcome, created_at)
+      SELECT 'zoho', 'refreshed', now() - make_interval(days => 80 + g * 3) FROM generate_series(1, 6) g`);
+    await q(`INSERT INTO hl_installations (company_id, location_id, user_type, status, installed_at, last_refreshed_at) VALUES
+      ('c1', 'old', 'Location', 'active', now() - interval '200 days', now() - interval '120 days'),
+      ('c1', 'new', 'Location', 'active', now() - interval '20 days', now() - interval '1 day')`);
+    for (const p of RETENTION_POLICIES) {
+      const { rows } = await r.env.pool.query<{ old: number; young: number }>(
+        `SELECT count(*) FILTER (WHERE ${p.ageColumn} < now() - make_interval(days => $1))::int AS old,
+                count(*) FILTER (WHERE ${p.ageColumn} >= now() - make_interval(days => $1))::int AS young
+           FROM ${p.table}`,
+        [p.maxAgeDays],
+      );
+      expired[p.name] = rows[0]!.old;
+      kept[p.name] = rows[0]!.young;
+    }
+  });
+  after(() => r.stop());
+
+  it('deletes exactly the expired rows of each retention policy, in bounded batches', async () => {
+    const { result, report, workflowId } = await runRunbook(r.env, 'monthly', 'monthlyRunbook', [
+      { retentionBatchSize: BATCH },
+    ]);
+    assert.deepEqual(
+      result.steps.map((s) => s.name),
+      ['reconciliation', 'kpi review', 'retention', 'credential age'],
+    );
+    const retention = report.figures.retention as RetentionOutcome[];
+    assert.ok(expired['expired-sessions']! > BATCH && expired['old-otp-codes']! > BATCH, 'the demo data spans batches');
+    let batches = 0;
+    for (const p of RETENTION_POLICIES) {
+      const outcome = retention.find((o) => o.policy === p.name)!;
+      assert.equal(outcome.deleted, expired[p.name], `${p.name} deleted exactly the expired rows`);
+      assert.equal(outcome.batches, Math.floor(expired[p.name]! / BATCH) + 1, `${p.name} in batches of ${BATCH}`);
+      batches += outcome.batches;
+      const { rows } = await r.env.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${p.table}`);
+      assert.equal(rows[0]!.n, kept[p.name], `${p.name} kept the young rows`);
+    }
+    // One activity call per batch.
+    let calls = 0;
+    const history = await r.env.client.workflow.getHandle(workflowId).fetchHistory();
+    for (const e of history.events ?? []) {
+      if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'deleteExpiredBatch') calls++;
+    }
+    assert.equal(calls, batches);
+  });
+
+  it('reviews KPIs and plan usage with figures equal to SQL, and flags old credentials', async () => {
+    const { report } = await runRunbook(r.env, 'monthly', 'monthlyRunbook');
+    const f = report.figures as unknown as MonthlyFigures & {
+      kpis: Array<{ kpi: string; value: number | null; met: boolean }>;
+      reconciliation: Record<string, Record<string, number>>;
+      credentials: { overdue: Array<{ ageDays: number }> };
+    };
+    const { pool } = r.env;
+    const from = f.thisMonth.from;
+    const to = f.thisMonth.to;
+    assert.equal(Date.parse(to) - Date.parse(from), 30 * 86_400_000);
+    const sync = await pool.query<{ total: number; failed: number; avg: string }>(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE outcome = 'failed')::int AS failed, avg(duration_ms) AS avg
+         FROM zoho_sync_logs WHERE created_at >= $1 AND created_at < $2`,
+      [from, to],
+    );
+    const { total, failed } = sync.rows[0]!;
+    const kpi = (name: string) => f.kpis.find((k) => k.kpi === name)!;
+    assert.equal(kpi('sync success rate %').value, Math.round(((total - failed) / total) * 10000) / 100);
+    assert.equal(kpi('failed syncs per day').value, Math.round((failed / 30) * 100) / 100);
+    assert.ok(Math.abs(kpi('average sync ms').value! - Number(sync.rows[0]!.avg)) <= 1);
+    const api = await pool.query<{ integration: string; calls: number; hits: number; peak: number }>(
+      `SELECT integration, sum(calls)::int AS calls, sum(rate_limit_hits)::int AS hits, max(calls)::int AS peak
+         FROM api_usage WHERE day >= $1::timestamptz::date AND day < $2::timestamptz::date GROUP BY 1 ORDER BY 1`,
+      [from, to],
+    );
+    assert.deepEqual(
+      f.thisMonth.api.map((u) => [u.integration, u.calls, u.rateLimitHits, u.peakDayCalls]),
+      api.rows.map((x) => [x.integration, x.calls, x.hits, x.peak]),
+    );
+    const hits = api.rows.reduce((n, x) => n + x.hits, 0);
+    assert.equal(kpi('rate-limit hits').value, hits);
+    assert.equal(kpi('rate-limit hits').met, hits === 0);
+    const zoho = api.rows.find((x) => x.integration === 'zoho')!;
+    assert.equal(kpi('zoho peak day % of plan').value, Math.round((zoho.peak / 25_000) * 10000) / 100);
+
+    const local = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM customers`);
+    assert.equal(
+      Object.values(f.reconciliation.customers ?? {}).reduce((a, b) => a + b, 0),
+      local.rows[0]!.n,
+    );
+    assert.deepEqual(
+      f.credentials.overdue.map((o) => o.ageDays),
+      [120],
+    );
+  });
+});
