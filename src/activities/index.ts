@@ -1,3 +1,5 @@
+import { zohoPushApi } from '../backfill/zoho-adapter.js';
+import { createZohoTransport } from '../integrations/zoho/backfill-transport.js';
 import { createBackfillActivities, createHighLevelBackfillActivities } from './backfill.js';
 import type { ActivityDeps } from './deps.js';
 import { createAlertActivities } from './alerts.js';
@@ -34,8 +36,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createWeeklyRunbookActivities(deps),
     ...createMonthlyRunbookActivities(deps),
     ...createReportActivities(deps),
-    ...createBackfillActivities({ pool: deps.pool }),
-    ...createHighLevelBackfillActivities({ pool: deps.pool }),
+    ...createBackfillActivities({ pool: deps.pool, zohoPush: zohoPushApi(createZohoTransport(deps)) }),
+    ...createHighLevelBackfillActivities({ pool: deps.pool, highlevel: deps.highlevel }),
     ...createNotifyActivities(deps),
     ...createIncidentActivities(deps),
   };

@@ -1,0 +1,139 @@
+/**
+ * What the backfill and reconciliation tests share: a ZOHO simulator of their own, a test environment pointed at
+ * it, workers on the main and `zoho` queues that a test can kill and restart, and seeded billing records.
+ */
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../src/activities/index.js';
+import { createHighLevelServices } from '../src/integrations/highlevel/index.js';
+import { startZohoSimulator, type ZohoSimulator } from '../src/simulators/zoho/index.js';
+import { startTestEnv, testStack, type TestEnv } from './harness.js';
+
+export interface BackfillTestEnv extends TestEnv {
+  sim: ZohoSimulator;
+  /** Stops the current backfill workers (as a killed worker process would) and starts new ones on the same queues. */
+  restartWorkers(): Promise<void>;
+  simStats(): Promise<SimStats>;
+  simControl(path: 'faults' | 'reset' | 'seed' | 'limits', body?: unknown): Promise<unknown>;
+}
+
+export interface SimStats {
+  requests: { total: number; byStatus: Record<string, number> };
+  duplicateCreates: { total: number; byEntity: Record<string, number> };
+  records: Record<string, number>;
+}
+
+/**
+ * Starts the environment. The simulator's limits are raised so tests are not paced by the vendor's plan
+ * (429s come from injected faults only); the `zoho` queue's task-queue limit is raised for the same reason.
+ */
+export async function startBackfillEnv(options: { api?: boolean } = {}): Promise<BackfillTestEnv> {
+  const { createLogger } = await import('../src/logger.js');
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
+  const sim = await startZohoSimulator({
+    port: 0,
+    log,
+    limits: { perMinute: 1_000_000, perDay: 10_000_000, concurrent: 1000, tokensPerWindow: 1000 },
+  });
+  const env = await startTestEnv({
+    api: options.api,
+    workers: false,
+    env: { ZOHO_API_BASE_URL: sim.apiBaseUrl, ZOHO_ACCOUNTS_URL: sim.url },
+  });
+  const { NativeConnection } = await import('@temporalio/worker');
+  const connection = await NativeConnection.connect({ address: testStack().temporalAddress });
+  let workers: Worker[] = [];
+  let running: Array<Promise<void>> = [];
+  const start = async () => {
+    const { config, pool, client, log } = env;
+    const activities = createActivities({
+      config,
+      pool,
+      client,
+      log,
+      ...createHighLevelServices({ config, pool, log }),
+    });
+    const common = { connection, namespace: env.config.temporal.namespace, activities };
+    workers = [
+      await Worker.create({
+        ...common,
+        taskQueue: env.config.taskQueues.main,
+        workflowBundle: { codePath: testStack().workflowBundlePath },
+      }),
+      await Worker.create({ ...common, taskQueue: env.config.taskQueues.zoho, maxTaskQueueActivitiesPerSecond: 1000 }),
+    ];
+    running = workers.map((w) => w.run());
+  };
+  const stopWorkers = async () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await Promise.allSettled(running);
+  };
+  await start();
+  const control = async (path: string, body?: unknown) => {
+    const res = await fetch(`${sim.url}/__sim/${path}`, {
+      method: body === undefined && path === 'stats' ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: path === 'stats' ? undefined : JSON.stringify(body ?? {}),
+    });
+    return res.json();
+  };
+  return {
+    ...env,
+    sim,
+    async restartWorkers() {
+      await stopWorkers();
+      await start();
+    },
+    simStats: () => control('stats') as Promise<SimStats>,
+    simControl: control,
+    async stop() {
+      await stopWorkers();
+      await connection.close();
+      await env.stop();
+      await sim.stop();
+    },
+  };
+}
+
+/**
+ * Seeds `n` customers, each with a subscription, an invoice and a payment (4n records), all pending.
+ * References are `C-<i>`, `S-<i>`, `I-<i>`, `P-<i>`.
+ */
+export async function seedBilling(env: TestEnv, n: number, offset = 0): Promise<void> {
+  await env.pool.query(
+    `INSERT INTO customers (reference, display_name, email)
+       SELECT 'C-' || i, 'Customer ' || i, 'c' || i || '@example.com' FROM generate_series($1::int, $2::int) i`,
+    [offset + 1, offset + n],
+  );
+  await env.pool.query(
+    `INSERT INTO subscriptions (reference, customer_id, plan_code, amount)
+       SELECT 'S-' || substr(c.reference, 3), c.id, 'basic', 49.00 FROM customers c
+        WHERE substr(c.reference, 3)::int BETWEEN $1 AND $2`,
+    [offset + 1, offset + n],
+  );
+  await env.pool.query(
+    `INSERT INTO invoices (reference, customer_id, subscription_id, invoice_date, total)
+       SELECT 'I-' || substr(s.reference, 3), s.customer_id, s.id, DATE '2026-11-01', 49.00 FROM subscriptions s
+        WHERE substr(s.reference, 3)::int BETWEEN $1 AND $2`,
+    [offset + 1, offset + n],
+  );
+  await env.pool.query(
+    `INSERT INTO payments (reference, customer_id, invoice_id, payment_date, amount)
+       SELECT 'P-' || substr(i.reference, 3), i.customer_id, i.id, DATE '2026-11-02', 49.00 FROM invoices i
+        WHERE substr(i.reference, 3)::int BETWEEN $1 AND $2`,
+    [offset + 1, offset + n],
+  );
+}
+
+/** Sync states of every local record: `{ synced: n, failed: n, ... }`, and the failed ones' error classes. */
+export async function syncStates(env: TestEnv): Promise<{ states: Record<string, number>; failedClasses: string[] }> {
+  const { rows } = await env.pool.query<{ sync_state: string; n: number; classes: string[] }>(
+    `SELECT sync_state, count(*)::int AS n, array_agg(DISTINCT last_error_class) AS classes FROM (
+       SELECT sync_state, last_error_class FROM customers UNION ALL SELECT sync_state, last_error_class FROM subscriptions
+       UNION ALL SELECT sync_state, last_error_class FROM invoices UNION ALL SELECT sync_state, last_error_class FROM payments
+     ) r GROUP BY sync_state`,
+  );
+  return {
+    states: Object.fromEntries(rows.map((r) => [r.sync_state, r.n])),
+    failedClasses: rows.filter((r) => r.sync_state === 'failed').flatMap((r) => r.classes),
+  };
+}
