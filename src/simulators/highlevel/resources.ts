@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { randomBytes } from 'node:crypto';
 import { vendorError } from './errors.js';
 import { mayAccessLocation, type SimEnv } from './guards.js';
@@ -66,40 +66,41 @@ export function resourceRoutes(state: SimState) {
     return c.json({ contacts, total });
   });
 
-  app.post('/contacts/upsert', async (c) => {
+  /** The contact body of a write, or the vendor's answer refusing it (422 for bad data, 401 for another location). */
+  const contactWrite = async (c: Context<SimEnv>) => {
     const body = (await c.req.json().catch(() => null)) as Partial<SimContact> | null;
     const problems = validateContact(body);
-    if (problems.length > 0) return vendorError(c, 422, problems);
-    if (!mayAccessLocation(state, c, body!.locationId!)) {
-      return vendorError(c, 401, 'The token is not authorized for this scope.');
+    if (!body || problems.length > 0) return { refusal: vendorError(c, 422, problems) };
+    if (!mayAccessLocation(state, c, body.locationId!)) {
+      return { refusal: vendorError(c, 401, 'The token is not authorized for this scope.') };
     }
-    const list = contactsOf(body!.locationId!);
-    const existing = list.find(
-      (x) => (body!.email && x.email === body!.email) || (body!.phone && x.phone === body!.phone),
-    );
+    return { body, list: contactsOf(body.locationId!) };
+  };
+
+  app.post('/contacts/upsert', async (c) => {
+    const write = await contactWrite(c);
+    if ('refusal' in write) return write.refusal;
+    const { body, list } = write;
+    const existing = list.find((x) => (body.email && x.email === body.email) || (body.phone && x.phone === body.phone));
     const now = new Date().toISOString();
     if (existing) {
-      Object.assign(existing, pick(body!), { dateUpdated: now });
+      Object.assign(existing, pick(body), { dateUpdated: now });
       return c.json({ new: false, contact: existing, traceId: randomBytes(8).toString('hex') });
     }
-    const contact = create(body!, now);
+    const contact = create(body, now);
     list.push(contact);
     return c.json({ new: true, contact, traceId: randomBytes(8).toString('hex') });
   });
 
   app.post('/contacts/', async (c) => {
-    const body = (await c.req.json().catch(() => null)) as Partial<SimContact> | null;
-    const problems = validateContact(body);
-    if (problems.length > 0) return vendorError(c, 422, problems);
-    if (!mayAccessLocation(state, c, body!.locationId!)) {
-      return vendorError(c, 401, 'The token is not authorized for this scope.');
-    }
-    const list = contactsOf(body!.locationId!);
-    if (list.some((x) => body!.email && x.email === body!.email)) {
+    const write = await contactWrite(c);
+    if ('refusal' in write) return write.refusal;
+    const { body, list } = write;
+    if (list.some((x) => body.email && x.email === body.email)) {
       state.stats.duplicateCreates += 1;
       return vendorError(c, 400, 'This location does not allow duplicated contacts.');
     }
-    const contact = create(body!, new Date().toISOString());
+    const contact = create(body, new Date().toISOString());
     list.push(contact);
     return c.json({ contact }, 201);
   });
