@@ -82,6 +82,8 @@ export async function startTestEnv(
     env?: Record<string, string>;
     /** A private HighLevel simulator on a free port, with config pointed at it (demo mode stays on). */
     highlevelSimulator?: boolean | { limits?: Partial<Limits> };
+    /** The logger for workers, activities and the API (tests that read log output pass a capturing one). */
+    log?: Logger;
   } = {},
 ): Promise<TestEnv> {
   const stack = testStack();
@@ -106,7 +108,7 @@ export async function startTestEnv(
     ...(highlevelSimulator ? { HIGHLEVEL_BASE_URL: highlevelSimulator.url } : {}),
     ...options.env,
   });
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
+  const log = options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
   installRuntimeLogger(log, 'warn');
   const services = await openServices(config, databaseUrl, log);
   const workers =

@@ -49,6 +49,25 @@ function curlFor(method: string, path: string, op: Operation, components: Compon
   return lines.join(' \\\n');
 }
 
+const ERROR_CODES: Record<string, string> = {
+  400: 'validation_failed',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  422: 'unprocessable',
+  429: 'too_many_requests',
+  503: 'unavailable',
+};
+
+/** The shared error schema has one example; each error status shows its own code and message instead. */
+function errorExample(status: string, description: string | undefined, example: unknown): unknown {
+  const code = ERROR_CODES[status];
+  if (!code || !example || typeof example !== 'object' || !('error' in example)) return example;
+  return { error: { code, message: description ?? code } };
+}
+
 function renderOperation(method: string, path: string, op: Operation, doc: OpenApiDocument): string {
   const components = doc.components?.schemas ?? {};
   const needsAuth = (op.security ?? doc.security ?? []).length > 0 && !(op.security && op.security.length === 0);
@@ -65,7 +84,9 @@ function renderOperation(method: string, path: string, op: Operation, doc: OpenA
   const responses = Object.entries(op.responses ?? {})
     .map(([status, r]) => {
       const schema = r.content?.['application/json']?.schema;
-      const example = schema ? `<pre>${json(exampleFor(schema, components))}</pre>` : '';
+      const example = schema
+        ? `<pre>${json(errorExample(status, r.description, exampleFor(schema, components)))}</pre>`
+        : '';
       return `<details${status.startsWith('2') ? ' open' : ''}><summary><b>${status}</b> ${escape(r.description ?? '')}</summary>${example}</details>`;
     })
     .join('');
