@@ -61,6 +61,13 @@ export function installRuntimeLogger(log: Logger, level: Config['logLevel'], met
 export const HIGHLEVEL_ACTIVITIES_PER_SECOND = 0.8 * (100 / 10);
 
 /**
+ * ZOHO allows 150 requests per minute per organization (2.5/s). The `zoho` queue is limited server-side to 80 % of
+ * that (120/min = 2/s) across all workers; one ZOHO activity makes about one call, and the margin absorbs the
+ * token refresh and retries, so backfills run at the budget without 429s.
+ */
+export const ZOHO_ACTIVITIES_PER_SECOND = (0.8 * 150) / 60;
+
+/**
  * Creates Opsflow's workers: the main queue runs every workflow and the general activities.
  *
  * @example
@@ -86,5 +93,10 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     taskQueue: config.taskQueues.highlevel,
     maxTaskQueueActivitiesPerSecond: HIGHLEVEL_ACTIVITIES_PER_SECOND,
   });
-  return [main, highlevel];
+  const zoho = await Worker.create({
+    ...shared,
+    taskQueue: config.taskQueues.zoho,
+    maxTaskQueueActivitiesPerSecond: ZOHO_ACTIVITIES_PER_SECOND,
+  });
+  return [main, highlevel, zoho];
 }

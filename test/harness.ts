@@ -14,6 +14,8 @@ import { ensureDatabase } from '../src/dev/postgres.js';
 import { createHighLevelServices } from '../src/integrations/highlevel/index.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import { startHighLevelSimulator, type HighLevelSimulator, type Limits } from '../src/simulators/highlevel/index.js';
+import { startZohoSimulator, type ZohoSimLimits, type ZohoSimulator } from '../src/simulators/zoho/index.js';
+import { createZohoClient, type ZohoClient } from '../src/integrations/zoho/client.js';
 import { openServices } from '../src/services.js';
 import { createWorkers, installRuntimeLogger } from '../src/worker.js';
 
@@ -64,6 +66,9 @@ export interface TestEnv {
   workers: Worker[];
   api?: ApiHandle;
   highlevelSimulator?: HighLevelSimulator;
+  /** The ZOHO client the workers use (pointed at `zohoSimulator` when one was asked for). */
+  zoho: ZohoClient;
+  zohoSimulator?: ZohoSimulator;
   stop(): Promise<void>;
 }
 
@@ -82,6 +87,8 @@ export async function startTestEnv(
     env?: Record<string, string>;
     /** A private HighLevel simulator on a free port, with config pointed at it (demo mode stays on). */
     highlevelSimulator?: boolean | { limits?: Partial<Limits> };
+    /** A private ZOHO simulator on a free port, with ZOHO_API_BASE_URL / ZOHO_ACCOUNTS_URL pointed at it. */
+    zohoSimulator?: boolean | { limits?: Partial<ZohoSimLimits> };
     /** The logger for workers, activities and the API (tests that read log output pass a capturing one). */
     log?: Logger;
   } = {},
@@ -96,6 +103,13 @@ export async function startTestEnv(
         limits: typeof options.highlevelSimulator === 'object' ? options.highlevelSimulator.limits : undefined,
       })
     : undefined;
+  const zohoSimulator = options.zohoSimulator
+    ? await startZohoSimulator({
+        port: 0,
+        log: simLog,
+        limits: typeof options.zohoSimulator === 'object' ? options.zohoSimulator.limits : undefined,
+      })
+    : undefined;
   const config = loadConfig({
     TEMPORAL_ADDRESS: stack.temporalAddress,
     DATABASE_URL: databaseUrl,
@@ -106,11 +120,13 @@ export async function startTestEnv(
     OPSFLOW_PORT: '3000',
     OPSFLOW_DATA_DIR: stack.runDir,
     ...(highlevelSimulator ? { HIGHLEVEL_BASE_URL: highlevelSimulator.url } : {}),
+    ...(zohoSimulator ? { ZOHO_API_BASE_URL: zohoSimulator.apiBaseUrl, ZOHO_ACCOUNTS_URL: zohoSimulator.url } : {}),
     ...options.env,
   });
   const log = options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
   installRuntimeLogger(log, 'warn');
   const services = await openServices(config, databaseUrl, log);
+  const zoho = createZohoClient({ config, pool: services.pool, log });
   const workers =
     options.workers === false
       ? []
@@ -123,6 +139,7 @@ export async function startTestEnv(
             client: services.client,
             log,
             ...createHighLevelServices({ config, pool: services.pool, log }),
+            zoho,
           },
           workflowBundle: { codePath: stack.workflowBundlePath },
         });
@@ -146,12 +163,15 @@ export async function startTestEnv(
     workers,
     api,
     highlevelSimulator,
+    zoho,
+    zohoSimulator,
     async stop() {
       if (server) await close(server);
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled(running);
       await services.close();
       await highlevelSimulator?.stop();
+      await zohoSimulator?.stop();
     },
   };
 }

@@ -12,6 +12,7 @@ import { createHighLevelActivities } from './highlevel.js';
 import { createIncidentActivities } from './incidents.js';
 import { createNotifyActivities } from './notify.js';
 import { createTokenActivities } from './tokens.js';
+import { createZohoActivities } from './zoho.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { HealthCheck, HealthStatus } from './health.js';
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHighLevelBackfillActivities({ pool: deps.pool, highlevel: deps.highlevel }),
     ...createNotifyActivities(deps),
     ...createIncidentActivities(deps),
+    ...createZohoActivities(deps),
   };
 }
 

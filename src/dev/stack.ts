@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../logger.js';
 import { startHighLevelSimulator } from '../simulators/highlevel/index.js';
+import { startZohoSimulator } from '../simulators/zoho/index.js';
 import { startMailCapture } from './mail-capture.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { assertPortFree } from './ports.js';
@@ -85,6 +86,12 @@ export async function startStack(config: Config, log: Logger): Promise<Stack> {
       const highlevel = await startHighLevelSimulator({ port: config.highlevel.simulatorPort, log });
       stops.push(highlevel.stop);
       simulators.highlevel = highlevel.url;
+    }
+    if (config.demo && config.zoho.accountsUrl === `http://127.0.0.1:${config.zoho.simulatorPort}`) {
+      await assertPortFree(config.zoho.simulatorPort, 'the ZOHO simulator', 'OPSFLOW_ZOHO_SIM_PORT');
+      const zoho = await startZohoSimulator({ port: config.zoho.simulatorPort, log });
+      stops.push(zoho.stop);
+      simulators.zoho = zoho.url;
     }
     return {
       databaseUrl: database.url,

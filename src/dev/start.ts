@@ -5,6 +5,7 @@ import { createApp } from '../api/app.js';
 import { close, listen } from '../api/server.js';
 import { loadConfigOrExit, type Config } from '../config.js';
 import { createHighLevelServices } from '../integrations/highlevel/index.js';
+import { createZohoClient } from '../integrations/zoho/client.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openServices } from '../services.js';
 import { applySchedules } from '../schedules.js';
@@ -44,6 +45,7 @@ async function run(config: Config, log: Logger): Promise<void> {
       client: services.client,
       log: log.child({ component: 'activity' }),
       ...createHighLevelServices({ config, pool: services.pool, log: log.child({ component: 'highlevel' }) }),
+      zoho: createZohoClient({ config, pool: services.pool, log: log.child({ component: 'zoho' }) }),
     },
   });
   const running = Promise.all(workers.map((w) => w.run()));

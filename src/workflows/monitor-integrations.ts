@@ -1,4 +1,6 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
   defineQuery,
   proxyActivities,
   setCurrentDetails,
@@ -38,6 +40,20 @@ function toStep(check: HealthCheck): RunStep {
   };
 }
 
+/** A vendor probe that still failed after its retries (a classified error): recorded as `down` with its class. */
+function failedProbe(integration: string, err: unknown): HealthCheck {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return {
+    integration,
+    status: 'down',
+    latencyMs: 0,
+    details: {
+      error: cause instanceof Error ? cause.message : String(cause),
+      ...(cause instanceof ApplicationFailure && cause.type ? { errorClass: cause.type } : {}),
+    },
+  };
+}
+
 /**
  * The 5-minute monitor: probes each integration in parallel, records the results in
  * `integration_health_logs` and sets the `Health` search attribute.
@@ -55,10 +71,17 @@ export async function monitorIntegrations(): Promise<RunStatus> {
     taskQueue: queuesFromMain(workflowInfo().taskQueue).highlevel,
     allowEagerDispatch: false,
   });
+  // ZOHO likewise; its probe throws classified failures (a 429 is retried after Retry-After), caught here as `down`.
+  const zohoProbes = proxyActivities<Activities>({
+    ...PROBE_STEP,
+    taskQueue: queuesFromMain(workflowInfo().taskQueue).zoho,
+    allowEagerDispatch: false,
+  });
   const checks = await Promise.all([
     probes.checkDatabaseHealth(),
     probes.checkTemporalHealth(),
     highlevelProbes.checkHighLevelHealth(),
+    zohoProbes.checkZohoHealth().catch((err: unknown) => failedProbe('zoho', err)),
   ]);
   state.steps = checks.map(toStep);
   await db.recordHealthChecks({ runId: workflowInfo().runId, checks });

@@ -9,7 +9,7 @@ import { eventually, startTestEnv, type TestEnv } from '../harness.js';
 describe('monitor workflow', () => {
   let env: TestEnv;
   before(async () => {
-    env = await startTestEnv({ highlevelSimulator: true });
+    env = await startTestEnv({ highlevelSimulator: true, zohoSimulator: true });
   });
   after(() => env.stop());
 
@@ -26,7 +26,13 @@ describe('monitor workflow', () => {
     const result = (await handle.result()) as RunStatus;
     assert.equal(result.status, 'completed');
     assert.equal(result.health, 'healthy');
-    assert.deepEqual(result.steps.map((s) => s.name).sort(), ['alert rules', 'database', 'highlevel', 'temporal']);
+    assert.deepEqual(result.steps.map((s) => s.name).sort(), [
+      'alert rules',
+      'database',
+      'highlevel',
+      'temporal',
+      'zoho',
+    ]);
 
     const { rows } = await env.pool.query(
       'SELECT integration, status, run_id FROM integration_health_logs ORDER BY integration',
@@ -37,6 +43,7 @@ describe('monitor workflow', () => {
         ['database', 'healthy'],
         ['highlevel', 'healthy'],
         ['temporal', 'healthy'],
+        ['zoho', 'healthy'],
       ],
     );
     const description = await handle.describe();

@@ -21,7 +21,10 @@ export const ZOHO_ENTITIES = ['customers', 'subscriptions', 'invoices', 'payment
 export type ZohoEntity = (typeof ZOHO_ENTITIES)[number];
 
 export type ZohoCustomer = CustomerSchemas['customer-response'];
-export type ZohoCustomerListItem = Item<NonNullable<CustomerSchemas['list-all-customers-response']['customers']>>;
+/** A customer in a list page; custom fields are listed under their API name, our reference as `cf_reference`. */
+export type ZohoCustomerListItem = Item<NonNullable<CustomerSchemas['list-all-customers-response']['customers']>> & {
+  cf_reference?: string;
+};
 export type ZohoCustomerCreate = Relax<
   CustomerSchemas['create-a-customer-request'],
   'tax_authority_id' | 'tax_authority_name'
@@ -42,7 +45,8 @@ export type ZohoSubscriptionCreate = Relax<
 export type ZohoSubscriptionUpdate = Partial<SubscriptionSchemas['update-a-subscription-request']>;
 
 export type ZohoInvoice = InvoiceSchemas['invoice-response'];
-export type ZohoInvoiceListItem = Item<NonNullable<InvoiceSchemas['list-all-invoices-response']['invoices']>>;
+export type ZohoInvoiceListItem = Item<NonNullable<InvoiceSchemas['list-all-invoices-response']['invoices']>> &
+  Pick<ZohoInvoice, 'reference_number'>;
 type InvoiceRequest = InvoiceSchemas['create-an-invoice-request'];
 type InvoiceLine = Item<InvoiceRequest['invoice_items']>;
 export type ZohoInvoiceCreate = Omit<InvoiceRequest, 'invoice_items'> & {

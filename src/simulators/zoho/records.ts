@@ -2,8 +2,8 @@
  * How the ZOHO simulator turns request bodies into stored records and records into list items, following the
  * shapes of the official specs. Only the fields Opsflow reads and writes are modelled; each has the spec's type.
  */
+import { referenceOfItem } from '../../integrations/zoho/reference.js';
 import {
-  CUSTOMER_REFERENCE_LABEL,
   type ZohoCustomer,
   type ZohoEntity,
   type ZohoInvoice,
@@ -14,20 +14,7 @@ import {
 /** A stored record: the response shape of its entity. */
 export type SimRecord = Record<string, unknown>;
 
-export const ID_FIELD = {
-  customers: 'customer_id',
-  subscriptions: 'subscription_id',
-  invoices: 'invoice_id',
-  payments: 'payment_id',
-} as const satisfies Record<ZohoEntity, string>;
-
-/** The key the vendor wraps a single record in (`{code, message, customer: {...}}`). */
-export const SINGULAR = {
-  customers: 'customer',
-  subscriptions: 'subscription',
-  invoices: 'invoice',
-  payments: 'payment',
-} as const satisfies Record<ZohoEntity, string>;
+export { ZOHO_ID_FIELD as ID_FIELD, ZOHO_SINGULAR as SINGULAR } from '../../integrations/zoho/reference.js';
 
 /** Thrown for a request the vendor would refuse with 400; carries the vendor's code. */
 export class SimValidationError extends Error {
@@ -58,11 +45,7 @@ export function zohoTime(at: Date): string {
 
 /** The reference a record carries (see REFERENCE_FIELD), for look-ups and duplicate detection. */
 export function referenceOf(entity: ZohoEntity, record: SimRecord): string | undefined {
-  if (entity === 'customers') {
-    const fields = (record.custom_fields as Array<{ label?: string; value?: unknown }> | undefined) ?? [];
-    return str(fields.find((f) => f.label === CUSTOMER_REFERENCE_LABEL)?.value);
-  }
-  return str(record[entity === 'subscriptions' ? 'reference_id' : 'reference_number']);
+  return referenceOfItem(entity, { ...record, cf_reference: undefined });
 }
 
 type Lookup = (entity: ZohoEntity, id: string) => SimRecord | undefined;
@@ -228,19 +211,23 @@ const pick = (record: SimRecord, fields: string[]) =>
 export function listItem(entity: ZohoEntity, record: SimRecord): SimRecord {
   switch (entity) {
     case 'customers':
-      return pick(record, [
-        'customer_id',
-        'display_name',
-        'first_name',
-        'last_name',
-        'email',
-        'company_name',
-        'currency_code',
-        'unused_credits',
-        'outstanding',
-        'created_time',
-        'updated_time',
-      ]);
+      // Custom fields appear in lists under their API name (`cf_<label>`), as the vendor lists them.
+      return {
+        cf_reference: referenceOf('customers', record) ?? '',
+        ...pick(record, [
+          'customer_id',
+          'display_name',
+          'first_name',
+          'last_name',
+          'email',
+          'company_name',
+          'currency_code',
+          'unused_credits',
+          'outstanding',
+          'created_time',
+          'updated_time',
+        ]),
+      };
     case 'subscriptions': {
       const customer = (record.customer as SimRecord | undefined) ?? {};
       return {
@@ -278,6 +265,7 @@ export function listItem(entity: ZohoEntity, record: SimRecord): SimRecord {
           'created_time',
         ]),
         number: record.invoice_number,
+        reference_number: record.reference_number,
         invoice_date: record.date,
         updated_time: record.last_modified_time,
       };
