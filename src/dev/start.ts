@@ -11,6 +11,7 @@ import { openServices } from '../services.js';
 import { applySchedules } from '../schedules.js';
 import { createWorkers, installRuntimeLogger } from '../worker.js';
 import { seedDemoData } from './seed/index.js';
+import { registerStoredInstallations } from './seed/installations.js';
 import { startStack } from './stack.js';
 
 /** The operator token: configured, or in demo mode generated once and kept under the data directory. */
@@ -32,7 +33,11 @@ async function run(config: Config, log: Logger): Promise<void> {
     throw err;
   });
   if (config.demo) {
-    await seedDemoData({ pool: services.pool, config, log, simulators: stack.simulators });
+    const seeded = await seedDemoData({ pool: services.pool, config, log, simulators: stack.simulators });
+    // The simulator starts empty; the vendor would still know the installations kept from the last run.
+    if (!seeded && stack.simulators.highlevel) {
+      await registerStoredInstallations({ pool: services.pool, config, log, simulatorUrl: stack.simulators.highlevel });
+    }
   }
   const tokens = { operator: operatorTokens(config), viewer: config.api.viewerTokens };
 

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { loadKeyring } from '../../integrations/crypto.js';
 import { createTokenStore, type TokenStore } from '../../integrations/token-store.js';
 import type { SeedBody, SeedInstallation } from '../../simulators/highlevel/index.js';
-import type { Seeder } from './index.js';
+import type { SeedContext, Seeder } from './index.js';
 
 /** A demo token: deterministic per name, so two seeds of the same scale hold the same data. */
 const demoToken = (kind: 'at' | 'rt', name: string) =>
@@ -84,7 +84,55 @@ export async function createInstallationWithTokens({
   return id;
 }
 
+/**
+ * Demo mode keeps the database across restarts but the simulator starts empty: this registers the tokens and
+ * locations Opsflow holds again, as the real vendor would still know them, so refreshes keep working.
+ *
+ * @example
+ * await registerStoredInstallations({ pool, config, log, simulatorUrl: 'http://127.0.0.1:4010' });
+ */
+export async function registerStoredInstallations({
+  pool,
+  config,
+  log,
+  simulatorUrl,
+}: Omit<SeedContext, 'simulators'> & { simulatorUrl: string }): Promise<number> {
+  const keyring = loadKeyring(config, log);
+  const { rows } = await pool.query<{
+    id: number;
+    company_id: string;
+    location_id: string | null;
+    user_type: 'Company' | 'Location';
+    status: string;
+    access_token_enc: Buffer | null;
+    refresh_token_enc: Buffer | null;
+    token_key_id: string | null;
+    expires_at: Date | null;
+  }>('SELECT * FROM hl_installations ORDER BY id');
+  const open = (id: number, field: 'access' | 'refresh', enc: Buffer | null, keyId: string | null) =>
+    enc && keyId ? keyring.decrypt(enc, keyId, `hl_installations:${id}:${field}`) : undefined;
+  await seedSimulator(simulatorUrl, {
+    installations: rows.map((r) => ({
+      companyId: r.company_id,
+      locationId: r.location_id,
+      userType: r.user_type,
+      accessToken: open(r.id, 'access', r.access_token_enc, r.token_key_id),
+      refreshToken: open(r.id, 'refresh', r.refresh_token_enc, r.token_key_id),
+      accessExpiresAt: r.expires_at?.toISOString(),
+      revoked: r.status === 'revoked' || r.status === 'error',
+    })),
+    locations: rows
+      .filter((r) => r.location_id)
+      .map((r) => ({ id: r.location_id!, companyId: r.company_id, name: `Demo ${r.location_id}` })),
+    contacts: rows
+      .filter((r) => r.location_id && r.status === 'active')
+      .map((r) => ({ locationId: r.location_id!, count: CONTACTS_PER_LOCATION })),
+  });
+  return rows.length;
+}
+
 const HOUR = 3600;
+const CONTACTS_PER_LOCATION = 25;
 
 /** The installation mix for one unit of scale (documented in docs/demo-data.md). */
 function fixturesFor(scale: number): InstallationFixture[] {
@@ -96,7 +144,8 @@ function fixturesFor(scale: number): InstallationFixture[] {
       const locationId = `demo-loc-${s + 1}-${String(n).padStart(2, '0')}`;
       const base = { companyId: company, locationId, userType: 'Location' as const };
       if (n <= 6) out.push({ ...base, expiresInSeconds: (24 + n * 4) * HOUR });
-      else if (n <= 9) out.push({ ...base, expiresInSeconds: (n - 6) * 4 * HOUR }); // expiring within 24 h
+      else if (n <= 9)
+        out.push({ ...base, expiresInSeconds: (n - 6) * 4 * HOUR }); // expiring within 24 h
       else if (n === 10) out.push({ ...base, expiresInSeconds: -2 * HOUR, status: 'expired' });
       else if (n === 11) out.push({ ...base, expiresInSeconds: -30 * HOUR, status: 'revoked', revokedAtVendor: true });
       else
@@ -128,7 +177,9 @@ export const seedInstallations: Seeder = async ({ pool, config, log, simulators 
   }
   if (simulators.highlevel) {
     await seedSimulator(simulators.highlevel, {
-      contacts: fixtures.filter((f) => f.locationId && !f.status).map((f) => ({ locationId: f.locationId!, count: 25 })),
+      contacts: fixtures
+        .filter((f) => f.locationId && !f.status)
+        .map((f) => ({ locationId: f.locationId!, count: CONTACTS_PER_LOCATION })),
     });
   }
 
