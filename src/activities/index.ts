@@ -1,5 +1,6 @@
 import { zohoPushApi } from '../backfill/zoho-adapter.js';
 import { createZohoTransport } from '../integrations/zoho/backfill-transport.js';
+import { createReconcileActivities } from './reconcile.js';
 import { createBackfillActivities, createHighLevelBackfillActivities } from './backfill.js';
 import type { ActivityDeps } from './deps.js';
 import { createAlertActivities } from './alerts.js';
@@ -28,6 +29,7 @@ export type { OpenIncidentResult } from '../incidents/open.js';
  * const worker = await Worker.create({ activities: createActivities(deps), ... });
  */
 export function createActivities(deps: ActivityDeps) {
+  const zohoPush = zohoPushApi(createZohoTransport(deps));
   return {
     ...createHealthActivities(deps),
     ...createHighLevelActivities(deps),
@@ -37,7 +39,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createWeeklyRunbookActivities(deps),
     ...createMonthlyRunbookActivities(deps),
     ...createReportActivities(deps),
-    ...createBackfillActivities({ pool: deps.pool, zohoPush: zohoPushApi(createZohoTransport(deps)) }),
+    ...createBackfillActivities({ pool: deps.pool, zohoPush }),
+    ...createReconcileActivities({ pool: deps.pool, zohoPush }),
     ...createHighLevelBackfillActivities({ pool: deps.pool, highlevel: deps.highlevel }),
     ...createNotifyActivities(deps),
     ...createIncidentActivities(deps),

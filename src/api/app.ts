@@ -8,6 +8,7 @@ import { metricsHandler, requestMetrics } from './metrics.js';
 import { createApiMetrics } from '../metrics.js';
 import type { ApiDeps } from './deps.js';
 import { backfillRoutes } from './backfills/routes.js';
+import { reconciliationRoutes } from './reconciliations/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { runbookRoutes } from './runbooks/routes.js';
@@ -59,6 +60,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', reportRoutes(deps));
   app.route('/', scheduleRoutes(deps));
   app.route('/', backfillRoutes(deps));
+  app.route('/', reconciliationRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

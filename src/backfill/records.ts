@@ -25,8 +25,10 @@ export interface RecordFilter {
   /** ISO times; records created in [since, until). */
   since?: string;
   until?: string;
-  /** Exactly these records, whatever their state (reconciliation repairs). */
+  /** Exactly these records, whatever their state. */
   recordIds?: number[];
+  /** Exactly the local records a stored reconciliation report lists as missing remotely or different (a repair). */
+  repairOf?: string;
 }
 
 const SELECT: Record<ZohoEntity, string> = {
@@ -45,7 +47,14 @@ const MODE_CONDITION: Record<BackfillMode, string> = {
 };
 
 /** The WHERE clause and its parameters, numbered from `$<first>`. */
-function where(filter: RecordFilter, first: number): { sql: string; params: unknown[] } {
+function where(entity: ZohoEntity, filter: RecordFilter, first: number): { sql: string; params: unknown[] } {
+  if (filter.repairOf) {
+    return {
+      sql: `t.id IN (SELECT record_id FROM reconciliation_mismatches
+                      WHERE reconciliation_id = $${first} AND entity = '${entity}' AND record_id IS NOT NULL)`,
+      params: [filter.repairOf],
+    };
+  }
   if (filter.recordIds) return { sql: `t.id = ANY($${first}::bigint[])`, params: [filter.recordIds] };
   const parts = [MODE_CONDITION[filter.mode]];
   const params: unknown[] = [];
@@ -62,7 +71,7 @@ export async function selectPage(
   afterId: number,
   limit: number,
 ): Promise<LocalRecord[]> {
-  const w = where(filter, 3);
+  const w = where(entity, filter, 3);
   const { rows } = await pool.query<LocalRecord>(
     `${SELECT[entity]} WHERE t.id > $1 AND ${w.sql} ORDER BY t.id LIMIT $2`,
     [afterId, limit, ...w.params],
@@ -76,7 +85,7 @@ export async function countRecords(
   entity: ZohoEntity,
   filter: RecordFilter,
 ): Promise<{ total: number; linked: number }> {
-  const w = where(filter, 1);
+  const w = where(entity, filter, 1);
   const { rows } = await pool.query<{ total: number; linked: number }>(
     `SELECT count(*)::int AS total, count(t.zoho_id)::int AS linked FROM ${entity} t WHERE ${w.sql}`,
     w.params,

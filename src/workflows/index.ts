@@ -11,4 +11,5 @@ export {
   resumeBackfillUpdate,
   cancelBackfillUpdate,
 } from './backfill.js';
+export { reconcile, reconcileStatusQuery, approveRepairUpdate, rejectRepairUpdate } from './reconcile.js';
 export { refreshExpiringTokens, tokenRefreshStatusQuery } from './refresh-expiring-tokens.js';

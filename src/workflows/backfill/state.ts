@@ -20,6 +20,8 @@ export interface BackfillInput {
   maxRequestsPerMinute?: number;
   /** Exactly these records per entity, whatever their state (a reconciliation repair). */
   recordIds?: Partial<Record<ZohoEntity, number[]>>;
+  /** Exactly the records a stored reconciliation report lists as missing remotely or different. */
+  repairOf?: string;
   /** First page size (adapts to the error rate afterwards). */
   initialBatchSize?: number;
   /** Continue-as-new after this many pages, carrying cursor and counters (default 400). */

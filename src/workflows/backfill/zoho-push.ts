@@ -22,7 +22,8 @@ export const ZOHO_PAGE_STEP = {
 } as const satisfies ActivityOptions;
 
 function filterFor(run: BackfillRunner, entity: ZohoEntity): RecordFilter {
-  const { mode, since, until, recordIds } = run.input;
+  const { mode, since, until, recordIds, repairOf } = run.input;
+  if (repairOf) return { mode, repairOf };
   return recordIds ? { mode, recordIds: recordIds[entity] ?? [] } : { mode, since, until };
 }
 

@@ -1,0 +1,127 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { randomBytes } from 'node:crypto';
+import { ZOHO_ENTITIES } from '../../backfill/entities.js';
+import { Integration } from '../../temporal/search-attributes.js';
+import { idTimestamp, startRun } from '../../temporal/start.js';
+import type { ReconcileInput, ReconcileStatus } from '../../workflows/reconcile.js';
+import { sendUpdate } from '../backfills/updates.js';
+import type { ApiDeps } from '../deps.js';
+import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
+import { mapTemporalError } from '../temporal-errors.js';
+
+const Id = z.object({ id: z.string().min(1).max(300) });
+const Start = z
+  .object({
+    integration: z.literal('zoho'),
+    entities: z.array(z.enum(ZOHO_ENTITIES)).min(1),
+    repair: z.enum(['none', 'approval', 'auto']),
+    approvalTimeoutSeconds: z.number().int().min(1).max(2_592_000).optional(),
+  })
+  .openapi('StartReconciliation');
+const Summary = z.object({
+  local: z.number().int(),
+  remote: z.number().int(),
+  matched: z.number().int(),
+  missingRemote: z.number().int(),
+  missingLocal: z.number().int(),
+  different: z.number().int(),
+  localAmount: z.string().optional(),
+  remoteAmount: z.string().optional(),
+});
+const Reconciliation = z
+  .object({
+    id: z.string(),
+    status: z.enum(['running', 'awaiting-approval', 'repairing', 'completed', 'failed']),
+    repair: z.enum(['none', 'approval', 'auto']),
+    summary: z.record(z.string(), Summary),
+    decision: z.string().optional(),
+    decidedBy: z.string().optional(),
+    repairWorkflowId: z.string().optional(),
+  })
+  .openapi('Reconciliation');
+const Decision = z.object({ by: z.string().min(1).max(200) }).openapi('ReconciliationDecision');
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const startRoute = createRoute({
+  method: 'post',
+  path: '/reconciliations',
+  summary: 'Start a reconciliation of local records with ZOHO',
+  tags: ['reconciliations'],
+  request: {
+    headers: IdempotencyHeaders,
+    body: { required: true, content: { 'application/json': { schema: Start } } },
+  },
+  responses: {
+    201: json(z.object({ id: z.string(), workflowId: z.string(), status: z.string() }), 'Started'),
+    ...COMMON_ERRORS,
+  },
+});
+const getRoute = createRoute({
+  method: 'get',
+  path: '/reconciliations/{id}',
+  summary: 'Read a reconciliation: status and per-entity summary',
+  tags: ['reconciliations'],
+  request: { params: Id },
+  responses: { 200: json(Reconciliation, 'The reconciliation'), ...COMMON_ERRORS, ...NOT_FOUND },
+});
+const decideRoute = (action: 'approve' | 'reject') =>
+  createRoute({
+    method: 'post',
+    path: `/reconciliations/{id}/${action}`,
+    summary: action === 'approve' ? 'Approve the repair' : 'Reject the repair',
+    tags: ['reconciliations'],
+    request: {
+      params: Id,
+      headers: IdempotencyHeaders,
+      body: { required: true, content: { 'application/json': { schema: Decision } } },
+    },
+    responses: { 200: json(Reconciliation, 'The new state'), ...COMMON_ERRORS, ...NOT_FOUND, ...CONFLICT },
+  });
+
+/**
+ * Reconciliations: start one, read its summary, approve or reject its repair (409 unless it awaits approval).
+ *
+ * @example
+ * app.route('/', reconciliationRoutes(deps));
+ */
+export function reconciliationRoutes({ client, config }: Pick<ApiDeps, 'client' | 'config'>) {
+  const app = new OpenAPIHono()
+    .openapi(startRoute, async (c) => {
+      const body = c.req.valid('json');
+      const key = c.req.valid('header')['idempotency-key'];
+      const workflowId = key
+        ? `reconciliation-zoho-${key}`
+        : `reconciliation-zoho-${idTimestamp(new Date())}-${randomBytes(3).toString('hex')}`;
+      const input: ReconcileInput = body;
+      const { handle } = await startRun(client, {
+        workflow: 'reconcile',
+        workflowId,
+        taskQueue: config.taskQueues.main,
+        kind: 'reconciliation',
+        summary: `Reconciliation: zoho ${body.entities.join(', ')} (repair ${body.repair})`,
+        args: [input],
+        searchAttributes: [{ key: Integration, value: 'zoho' }],
+        reuseExisting: Boolean(key),
+      });
+      return c.json({ id: handle.workflowId, workflowId: handle.workflowId, status: 'running' }, 201);
+    })
+    .openapi(getRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const status = await client.workflow
+        .getHandle(id)
+        .query<ReconcileStatus>('status')
+        .catch((err: unknown) => mapTemporalError(err, `reconciliation ${id}`));
+      return c.json({ id, ...status }, 200);
+    });
+  for (const action of ['approve', 'reject'] as const) {
+    app.openapi(decideRoute(action), async (c) => {
+      const { id } = c.req.valid('param');
+      const state = await sendUpdate<ReconcileStatus>(client, id, action, c.req.valid('json'), 'reconciliation');
+      return c.json({ id, ...state }, 200);
+    });
+  }
+  return app;
+}
