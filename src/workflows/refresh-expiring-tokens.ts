@@ -13,6 +13,7 @@ import {
 import type { Activities, ExpiringInstallation } from '../activities/index.js';
 import { Integration, OpsKind } from '../temporal/search-attributes.js';
 import { DATABASE_STEP } from './policies.js';
+import { HANDOFF_STEP } from './runbooks/policies.js';
 import { queuesFromMain } from './queues.js';
 
 /**
@@ -52,11 +53,14 @@ export interface TokenRefreshStatus {
   refreshed: number;
   skipped: number;
   failed: TokenRefreshFailure[];
+  /** The incident opened (or merged into) for failed refreshes. */
+  incidentId?: string;
 }
 
 export const tokenRefreshStatusQuery = defineQuery<TokenRefreshStatus>('status');
 
 const db = proxyActivities<Activities>(DATABASE_STEP);
+const handoff = proxyActivities<Activities>(HANDOFF_STEP);
 
 function failureOf(installationId: number, err: unknown): TokenRefreshFailure {
   const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -134,6 +138,19 @@ export async function refreshExpiringTokens(input: RefreshExpiringTokensInput = 
       concurrency,
       carried: { refreshed: state.refreshed, skipped: state.skipped, failed: state.failed },
     });
+  }
+  if (state.failed.length > 0) {
+    // One incident per integration, merged while open: a second failing run adds to it instead of paging again.
+    const incident = await handoff.openIncident({
+      title: `HighLevel token refresh failed for ${state.failed.length} installation(s)`,
+      severity: 'P2',
+      description: state.failed
+        .map((f) => `installation ${f.installationId}: ${f.errorClass} — ${f.message}`)
+        .join('\n'),
+      source: 'token-refresh',
+      dedupKey: 'token-refresh-highlevel',
+    });
+    state.incidentId = incident.id;
   }
   state.status = 'completed';
   setCurrentDetails(describe(state));

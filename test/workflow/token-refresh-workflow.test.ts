@@ -76,6 +76,9 @@ describe('refreshExpiringTokens workflow', () => {
       [[revoked, 'AuthFailed']],
     );
 
+    assert.ok(result.incidentId, 'the failed refresh opened an incident');
+    const incident = await env.pool.query('SELECT dedup_key, source FROM incidents WHERE id = $1', [result.incidentId]);
+    assert.deepEqual(incident.rows, [{ dedup_key: 'token-refresh-highlevel', source: 'token-refresh' }]);
     const { rows } = await env.pool.query('SELECT id, status, last_error FROM hl_installations ORDER BY id');
     const status = Object.fromEntries(rows.map((r) => [r.id, r.status]));
     assert.deepEqual(status, { [soon]: 'active', [expired]: 'active', [fresh]: 'active', [revoked]: 'error' });
