@@ -90,7 +90,6 @@ function routes(state: ZohoSimState, log: Logger): Hono<Env> {
       state.stats.requests.byStatus.dropped = (state.stats.requests.byStatus.dropped ?? 0) + 1;
       return new Response(null, { status: 503 });
     }
-    if (state.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, state.faults.latencyMs));
     await next();
     const status = String(c.res.status);
     state.stats.requests.byStatus[status] = (state.stats.requests.byStatus[status] ?? 0) + 1;
@@ -140,7 +139,10 @@ function routes(state: ZohoSimState, log: Logger): Hono<Env> {
       state.stats.rateLimited['44'] = (state.stats.rateLimited['44'] ?? 0) + 1;
       return vendorError(c, 429, 44, LIMIT_MESSAGES[44]);
     }
-    if (c.req.path.endsWith('/organizations')) return next();
+    if (c.req.path.endsWith('/organizations')) {
+      if (state.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, state.faults.latencyMs));
+      return next();
+    }
     const org = c.req.header(ORG_HEADER);
     if (!org) return vendorError(c, 400, 2, `Invalid value passed for X-com-zoho-subscriptions-organizationid`);
     if (!state.organizations.some((o) => o.organization_id === org)) {
@@ -154,6 +156,8 @@ function routes(state: ZohoSimState, log: Logger): Hono<Env> {
     }
     c.set('org', org);
     try {
+      // Latency while admitted, so slow calls also count against the concurrency limit.
+      if (state.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, state.faults.latencyMs));
       await next();
     } finally {
       state.limiter.release(org);

@@ -54,10 +54,12 @@ export class OrganizationLimiter {
     if (dayCount >= this.limits.perDay) {
       return { code: 45, retryAfterSeconds: Math.ceil(((day + 1) * DAY_MS - now) / 1000) };
     }
+    // A window opens with the first call after the last one closed, so a test knows exactly when it ends.
     const windowMs = this.limits.windowSeconds * 1000;
-    const start = Math.floor(now / windowMs) * windowMs;
     const window = this.windows.get(org);
-    const count = window?.start === start ? window.count : 0;
+    const open = window !== undefined && now < window.start + windowMs;
+    const start = open ? window.start : now;
+    const count = open ? window.count : 0;
     if (count >= this.limits.perMinute) {
       return { code: 44, retryAfterSeconds: Math.max(1, Math.ceil((start + windowMs - now) / 1000)) };
     }

@@ -51,7 +51,11 @@ export function referenceOf(entity: ZohoEntity, record: SimRecord): string | und
 type Lookup = (entity: ZohoEntity, id: string) => SimRecord | undefined;
 
 function customerOf(lookup: Lookup, body: SimRecord): SimRecord {
-  const id = required(body, 'customer_id');
+  // A stored subscription keeps its customer as an object; an update body may name none.
+  const id =
+    str(body.customer_id) ??
+    str((body.customer as SimRecord | undefined)?.customer_id) ??
+    required(body, 'customer_id');
   const customer = lookup('customers', id);
   if (!customer) throw new SimValidationError('Invalid value passed for customer_id');
   return customer;

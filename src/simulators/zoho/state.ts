@@ -36,6 +36,7 @@ export const DEMO_ORGANIZATION = { organization_id: '10234695', name: 'Opsflow D
 export class ZohoSimState {
   faults: ZohoSimFaults = { ...NO_FAULTS };
   readonly limiter: OrganizationLimiter;
+  private readonly initialLimits: ZohoSimLimits;
   records = new Map<ZohoEntity, Map<string, SimRecord>>();
   accessTokens = new Map<string, number>();
   refreshTokenRevoked = false;
@@ -48,7 +49,8 @@ export class ZohoSimState {
     readonly organizations: Array<typeof DEMO_ORGANIZATION>,
     limits: Partial<ZohoSimLimits> = {},
   ) {
-    this.limiter = new OrganizationLimiter({ ...DEFAULT_LIMITS, ...limits });
+    this.initialLimits = { ...DEFAULT_LIMITS, ...limits };
+    this.limiter = new OrganizationLimiter({ ...this.initialLimits });
     this.clearRecords();
   }
 
@@ -65,11 +67,12 @@ export class ZohoSimState {
     for (const entity of ZOHO_ENTITIES) this.records.set(entity, new Map());
   }
 
+  /** Back to the start: no records, faults, counts or stats, the limits it started with. Issued tokens stay valid. */
   reset(): void {
     this.faults = { ...NO_FAULTS };
+    this.limiter.limits = { ...this.initialLimits };
     this.limiter.reset();
     this.clearRecords();
-    this.accessTokens.clear();
     this.refreshTokenRevoked = false;
     this.tokenGrants = [];
     this.stats = this.emptyStats();
