@@ -10,6 +10,8 @@ import type { ApiDeps } from './deps.js';
 import { backfillRoutes } from './backfills/routes.js';
 import { reconciliationRoutes } from './reconciliations/routes.js';
 import { healthRoutes } from './health/routes.js';
+import { incidentRoutes } from './incidents/routes.js';
+import { maintenanceRoutes } from './maintenance/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { runbookRoutes } from './runbooks/routes.js';
 import { highlevelWebhookRoutes } from './webhooks/highlevel.js';
@@ -57,6 +59,8 @@ export function createApp(deps: ApiDeps) {
   app.get('/docs', docsHandler(app));
   app.route('/', highlevelWebhookRoutes(deps));
   app.route('/', runbookRoutes(deps));
+  app.route('/', incidentRoutes(deps));
+  app.route('/', maintenanceRoutes(deps));
   app.route('/', reportRoutes(deps));
   app.route('/', scheduleRoutes(deps));
   app.route('/', backfillRoutes(deps));

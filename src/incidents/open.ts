@@ -52,11 +52,17 @@ export async function openIncident(
   client: Client,
   config: Config,
   trigger: IncidentTrigger,
-  options: { message?: string; updateId?: string } = {},
+  options: {
+    message?: string;
+    /** The update id (an API Idempotency-Key): a repeated call gets the first call's answer. */
+    updateId?: string;
+    /** Without a dedup key, names the workflow after the caller's request key, so a retried open opens once. */
+    requestKey?: string;
+  } = {},
 ): Promise<OpenIncidentResult> {
   for (let attempt = 0; ; attempt++) {
     const at = new Date();
-    const workflowId = incidentWorkflowId(trigger.dedupKey, at);
+    const workflowId = incidentWorkflowId(trigger.dedupKey ?? (options.requestKey && `req-${options.requestKey}`), at);
     const id = trigger.dedupKey
       ? `${workflowId}-${idTimestamp(at)}${String(at.getUTCMilliseconds()).padStart(3, '0')}`
       : workflowId;

@@ -1,6 +1,8 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   proxyActivities,
@@ -19,7 +21,15 @@ export * from './incident/messages.js';
 export type * from './incident/types.js';
 
 const db = proxyActivities<Activities>(DATABASE_STEP);
-const notify = proxyActivities<Activities>(NOTIFY_STEP);
+/**
+ * A notice in flight when someone acknowledges is cancelled: no retry starts after the acknowledgement, and the
+ * acknowledgement waits for the attempt under way (seconds) so its answer comes after the last send.
+ */
+const CANCELLABLE_NOTICE = {
+  ...NOTIFY_STEP,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+} as const;
+const notify = proxyActivities<Activities>(CANCELLABLE_NOTICE);
 
 /** Well under Temporal's limits; long-lived incidents with many triggers start a fresh history here. */
 const MAX_HISTORY_EVENTS = 4000;
@@ -101,8 +111,11 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
     // Checked right before sending, and handlers wait while it is in flight: nothing goes out after an ack.
     if (s.status !== 'open') return;
     control.notifying = true;
+    const scope = new CancellationScope();
+    control.cancelNotice = () => scope.cancel();
     try {
-      const deliveries = await notify.sendNotification(noticeOf(s, input.incidentUrl));
+      const notice = noticeOf(s, input.incidentUrl);
+      const deliveries = await scope.run(() => notify.sendNotification(notice));
       for (const d of deliveries) {
         record(s, now(), {
           type: d.status === 'failed' ? 'notification-failed' : 'notified',
@@ -119,6 +132,7 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
     } finally {
       s.rounds[s.level] = (s.rounds[s.level] ?? 0) + 1;
       control.notifying = false;
+      control.cancelNotice = undefined;
     }
   };
 
@@ -177,17 +191,19 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
         dueAt = now();
       }
     }
-    if (advancePending || forced) {
+    // an escalation asked for while the hold was being checked counts too
+    const escalating = forced || control.escalateNow;
+    if (advancePending || escalating) {
       s.exhausted = false;
       advance();
-      if (forced) dueAt = now();
+      if (escalating) dueAt = now();
     }
     advancePending = false;
+    control.escalateNow = false;
     if (!s.exhausted) {
       await sendNotice(dueAt);
       if (s.status === 'open') s.nextDeadline = iso(now() + ackMs);
     }
-    control.escalateNow = false;
     await mirror();
   }
   await condition(allHandlersFinished);

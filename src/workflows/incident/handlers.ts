@@ -20,6 +20,8 @@ export interface Control {
   notifying: boolean;
   /** An operator asked to escalate now. */
   escalateNow: boolean;
+  /** Cancels the notice in flight (no further retries). */
+  cancelNotice?: () => void;
 }
 
 /** Changes the status and keeps the `IncidentStatus` search attribute current. */
@@ -38,12 +40,17 @@ export function setStatus(s: IncidentState, status: IncidentState['status']): vo
  */
 export function registerHandlers(s: IncidentState, control: Control): void {
   const settled = () => condition(() => !control.notifying);
+  /** Stops the notice in flight, then waits for its attempt under way: nothing is sent after the change. */
+  const quiesce = () => {
+    control.cancelNotice?.();
+    return settled();
+  };
   setHandler(incidentStatusQuery, () => s);
 
   setHandler(
     acknowledgeUpdate,
     async ({ by, message }) => {
-      await settled();
+      await quiesce();
       validate.acknowledge(s, by);
       setStatus(s, 'acknowledged');
       s.acknowledgedAt = new Date(now()).toISOString();
@@ -57,7 +64,7 @@ export function registerHandlers(s: IncidentState, control: Control): void {
   setHandler(
     resolveUpdate,
     async (args) => {
-      await settled();
+      await quiesce();
       validate.resolve(s, args);
       const { by, rootCause, resolution, prevention, customerImpact } = args;
       setStatus(s, 'resolved');
@@ -72,13 +79,12 @@ export function registerHandlers(s: IncidentState, control: Control): void {
   setHandler(
     escalateUpdate,
     async ({ by, message }) => {
-      await settled();
+      await quiesce();
       validate.escalate(s, by);
       control.escalateNow = true;
       record(s, now(), { type: 'escalate-requested', by, level: s.level, message });
-      // answer once the loop has acted on it, so the caller sees the new level
+      // answer once the loop has moved up a level (not after the notices: a slow channel must not block it)
       await condition(() => !control.escalateNow || s.status !== 'open');
-      await settled();
       return s;
     },
     { validator: (a) => validate.escalate(s, a?.by) },

@@ -101,11 +101,13 @@ export const validate = {
     }
     if (s.status !== 'open') reject(`incident ${s.id} is ${s.status}; only an open incident can be snoozed`);
   },
-  addNote(_s: IncidentState, by: string, message: string | undefined) {
+  addNote(s: IncidentState, by: string, message: string | undefined) {
     requireBy(by);
     if (!message?.trim()) {
       throw ApplicationFailure.create({ type: 'ValidationFailed', message: 'message: required', nonRetryable: true });
     }
+    // its workflow ends at resolution; the postmortem is the record from then on
+    if (s.status === 'resolved') reject(`incident ${s.id} is resolved; notes go into its postmortem`);
   },
   trigger(s: IncidentState) {
     if (s.status === 'resolved') reject(`incident ${s.id} is resolved; a new trigger opens a new incident`);
