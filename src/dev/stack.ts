@@ -5,6 +5,7 @@ import { migrate } from '../db/migrate.js';
 import type { Logger } from '../logger.js';
 import { startHighLevelSimulator } from '../simulators/highlevel/index.js';
 import { startZohoSimulator } from '../simulators/zoho/index.js';
+import { startSmsSimulator } from '../simulators/sms/index.js';
 import { startMailCapture } from './mail-capture.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { assertPortFree } from './ports.js';
@@ -20,7 +21,7 @@ export interface Stack {
   /** HTTP listing of captured mail, when Opsflow started the capture server. */
   mailboxUrl?: string;
   /** Base URLs of the vendor simulators started in demo mode. */
-  simulators: { highlevel?: string; zoho?: string };
+  simulators: { highlevel?: string; zoho?: string; sms?: string };
   stop(): Promise<void>;
 }
 
@@ -92,6 +93,16 @@ export async function startStack(config: Config, log: Logger): Promise<Stack> {
       const zoho = await startZohoSimulator({ port: config.zoho.simulatorPort, log });
       stops.push(zoho.stop);
       simulators.zoho = zoho.url;
+    }
+    // Without an SMS account, escalation texts go to the local Twilio-compatible simulator (GET /__sim/messages).
+    if (
+      config.notifications.sms.simulated &&
+      config.notifications.sms.apiUrl === `http://127.0.0.1:${config.notifications.sms.simulatorPort}`
+    ) {
+      await assertPortFree(config.notifications.sms.simulatorPort, 'the SMS simulator', 'OPSFLOW_SMS_SIM_PORT');
+      const sms = await startSmsSimulator({ port: config.notifications.sms.simulatorPort, log });
+      stops.push(sms.stop);
+      simulators.sms = sms.url;
     }
     return {
       databaseUrl: database.url,
