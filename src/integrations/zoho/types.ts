@@ -37,8 +37,8 @@ export type ZohoSubscriptionListItem = Item<
 >;
 type SubscriptionRequest = SubscriptionSchemas['create-a-subscription-request'];
 export type ZohoSubscriptionCreate = Relax<
-  SubscriptionRequest,
-  'customer' | 'customer_id' | 'card_id' | 'account_id' | 'plan'
+  Omit<SubscriptionRequest, 'plan'>,
+  'customer' | 'customer_id' | 'card_id' | 'account_id'
 > & {
   plan: Relax<SubscriptionRequest['plan'], 'tax_id'>;
 };
