@@ -5,7 +5,7 @@
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities/index.js';
 import { createHighLevelServices } from '../src/integrations/highlevel/index.js';
-import { startZohoSimulator, type ZohoSimulator } from '../src/simulators/zoho/index.js';
+import type { ZohoSimulator } from '../src/simulators/zoho/index.js';
 import { startTestEnv, testStack, type TestEnv } from './harness.js';
 
 export interface BackfillTestEnv extends TestEnv {
@@ -27,18 +27,12 @@ export interface SimStats {
  * (429s come from injected faults only); the `zoho` queue's task-queue limit is raised for the same reason.
  */
 export async function startBackfillEnv(options: { api?: boolean } = {}): Promise<BackfillTestEnv> {
-  const { createLogger } = await import('../src/logger.js');
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
-  const sim = await startZohoSimulator({
-    port: 0,
-    log,
-    limits: { perMinute: 1_000_000, perDay: 10_000_000, concurrent: 1000, tokensPerWindow: 1000 },
-  });
   const env = await startTestEnv({
     api: options.api,
     workers: false,
-    env: { ZOHO_API_BASE_URL: sim.apiBaseUrl, ZOHO_ACCOUNTS_URL: sim.url },
+    zohoSimulator: { limits: { perMinute: 1_000_000, perDay: 10_000_000, concurrent: 1000, tokensPerWindow: 1000 } },
   });
+  const sim = env.zohoSimulator!;
   const { NativeConnection } = await import('@temporalio/worker');
   const connection = await NativeConnection.connect({ address: testStack().temporalAddress });
   let workers: Worker[] = [];
@@ -50,6 +44,7 @@ export async function startBackfillEnv(options: { api?: boolean } = {}): Promise
       pool,
       client,
       log,
+      zoho: env.zoho,
       ...createHighLevelServices({ config, pool, log }),
     });
     const common = { connection, namespace: env.config.temporal.namespace, activities };
@@ -89,7 +84,6 @@ export async function startBackfillEnv(options: { api?: boolean } = {}): Promise
       await stopWorkers();
       await connection.close();
       await env.stop();
-      await sim.stop();
     },
   };
 }

@@ -1,5 +1,4 @@
 import { zohoPushApi } from '../backfill/zoho-adapter.js';
-import { createZohoTransport } from '../integrations/zoho/backfill-transport.js';
 import { createReconcileActivities } from './reconcile.js';
 import { createBackfillActivities, createHighLevelBackfillActivities } from './backfill.js';
 import type { ActivityDeps } from './deps.js';
@@ -29,7 +28,7 @@ export type { OpenIncidentResult } from '../incidents/open.js';
  * const worker = await Worker.create({ activities: createActivities(deps), ... });
  */
 export function createActivities(deps: ActivityDeps) {
-  const zohoPush = zohoPushApi(createZohoTransport(deps));
+  const zohoPush = zohoPushApi((method, path, options) => deps.zoho.call(method, path, options));
   return {
     ...createHealthActivities(deps),
     ...createHighLevelActivities(deps),

@@ -1,7 +1,10 @@
-import type { ZohoTransport } from '../integrations/zoho/backfill-transport.js';
+import type { ZohoClient } from '../integrations/zoho/client.js';
 import type { ZohoEntity } from './entities.js';
 import type { LocalRecord } from './records.js';
 import type { RemoteRecord, ZohoPushApi } from './zoho-port.js';
+
+/** One ZOHO Billing call with the client's token, classification and usage counting. */
+export type ZohoTransport = ZohoClient['call'];
 
 /** Where each entity's id and list live in ZOHO's answers, and the query that finds a reference. */
 const SHAPE = {
@@ -82,7 +85,7 @@ function referenceOf(entity: ZohoEntity, item: Record<string, unknown>): string 
  * (subscriptions can only be searched by substring).
  *
  * @example
- * const api = zohoPushApi(createZohoTransport({ config, pool, log }));
+ * const api = zohoPushApi((method, path, options) => zoho.call(method, path, options));
  */
 export function zohoPushApi(call: ZohoTransport): ZohoPushApi {
   return {

@@ -25,9 +25,13 @@ export async function sendUpdate<T>(
       const message = cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : err.message;
       throw new ApiError(409, 'invalid_transition', message);
     }
-    if (err instanceof Error && /already completed|workflow execution already/i.test(err.message)) {
-      throw new ApiError(409, 'invalid_transition', `the ${what} has already finished`);
-    }
+    // An update to a finished run is refused as "not found"; the run itself still exists, so that is a 409.
+    const finished = await client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .then((d) => d.status.name !== 'RUNNING')
+      .catch(() => false);
+    if (finished) throw new ApiError(409, 'invalid_transition', `the ${what} has already finished`);
     return mapTemporalError(err, `${what} ${workflowId}`);
   }
 }
