@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
 import type { Logger } from '../../logger.js';
+import { seedBilling } from './billing.js';
 import { seedInstallations } from './installations.js';
 import { seedOperations } from './operations.js';
 
@@ -23,6 +24,8 @@ export type Seeder = (ctx: SeedContext) => Promise<Record<string, number>>;
 const SEEDERS: Array<[string, Seeder]> = [
   // Installations first: billing and operational history may refer to them.
   ['installations', seedInstallations],
+  // Billing records, mirrored into the ZOHO simulator where they are synced.
+  ['billing', seedBilling],
   // Operational history goes last: it reads nothing the others write.
   ['operations', seedOperations],
 ];
