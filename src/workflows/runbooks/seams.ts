@@ -1,14 +1,18 @@
+import { ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { ZOHO_ENTITIES, type ZohoEntity } from '../../backfill/entities.js';
+import type { backfill } from '../backfill.js';
+import type { reconcile } from '../reconcile.js';
 import type { StepResult } from './steps.js';
 
 /**
- * Where the runbooks hand work to the backfill and reconciliation workflows. Until those exist, each step
- * reports what it would hand over, from the database; the child workflow start goes in the function named here.
+ * Where the runbooks hand work to the backfill and reconciliation workflows: each step starts its child and
+ * reports it. The children outlive the runbook (ParentClosePolicy ABANDON): a backfill may wait for ZOHO's daily
+ * quota and a reconciliation for an operator's approval, and neither should hold up the morning report.
  */
 
 /**
- * The daily runbook's "retry failed syncs" step. The backfill in `failed` mode will be started here as a child
- * (`executeChild('backfillZoho', { args: [{ mode: 'failed', entities, since }] })`); for now it reports the
- * failed records per entity that the backfill would retry.
+ * The daily runbook's "retry failed syncs" step: starts a ZOHO backfill in `failed` mode (child
+ * `<runbook id>-retry-failed`) over the entities that have failed records, and reports them per entity.
  */
 export async function retryFailedSyncs(
   failed: Record<string, { records: number; attempts: number }>,
@@ -18,29 +22,45 @@ export async function retryFailedSyncs(
     .filter(([, f]) => f.records > 0)
     .map(([e, f]) => `${e} ${f.records}`)
     .join(', ');
+  const entities = ZOHO_ENTITIES.filter((e) => (failed[e]?.records ?? 0) > 0);
+  let started = '';
+  if (entities.length > 0) {
+    const child = await startChild<typeof backfill>('backfill', {
+      workflowId: `${workflowInfo().workflowId}-retry-failed`,
+      args: [{ integration: 'zoho', entities, mode: 'failed' }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    started = `; retrying in backfill ${child.workflowId}`;
+  }
   return {
     // At or above the KPI (fewer than 5 failed syncs a day) the day is unhealthy; below it, worth a look.
     status: records >= 5 ? 'failed' : records > 0 ? 'warning' : 'ok',
     summary:
       records === 0
         ? 'no failed syncs in the last 24 h'
-        : `${records} failed record(s) in the last 24 h to retry (${byEntity})`,
+        : `${records} failed record(s) in the last 24 h to retry (${byEntity})${started}`,
     data: failed,
   };
 }
 
 /**
- * The monthly runbook's "reconcile every entity" step. The reconciliation workflow will be started here as a
- * child per entity; for now it reports the local records per entity and sync state that it would compare.
+ * The monthly runbook's "reconcile every entity" step: starts a reconciliation of every entity with ZOHO (child
+ * `<runbook id>-reconcile`, repair on an operator's approval) and reports the local records it compares.
  */
 export async function reconcileEveryEntity(
   counts: Record<string, Record<string, number>>,
 ): Promise<StepResult<Record<string, Record<string, number>>>> {
   const total = Object.values(counts).reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
   const unsynced = Object.values(counts).reduce((n, c) => n + (c.failed ?? 0) + (c.pending ?? 0), 0);
+  const entities = ZOHO_ENTITIES.filter((e: ZohoEntity) => e in counts);
+  const child = await startChild<typeof reconcile>('reconcile', {
+    workflowId: `${workflowInfo().workflowId}-reconcile`,
+    args: [{ integration: 'zoho', entities: entities.length > 0 ? entities : [...ZOHO_ENTITIES], repair: 'approval' }],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+  });
   return {
     status: unsynced > 0 ? 'warning' : 'ok',
-    summary: `${total} local record(s) across ${Object.keys(counts).length} entities to reconcile; ${unsynced} not in sync`,
+    summary: `${total} local record(s) across ${Object.keys(counts).length} entities; reconciliation ${child.workflowId} started; ${unsynced} not in sync`,
     data: counts,
   };
 }
