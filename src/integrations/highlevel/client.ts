@@ -12,7 +12,10 @@ type AccessCodeResponse = OAuth['schemas']['GetAccessCodeSuccessfulResponseDto']
 type LocationTokenResponse = OAuth['schemas']['GetLocationAccessTokenSuccessfulResponseDto'];
 export type InstalledLocations = OAuth['schemas']['GetInstalledLocationsSuccessfulResponseDto'];
 export type Location = Locations['schemas']['GetLocationByIdSchema'];
-export type UpsertContactInput = Contacts['schemas']['UpsertContactDto'];
+/** The spec marks `createNewIfDuplicateAllowed` required; the client sends `false` (a true upsert) unless told. */
+export type UpsertContactInput = Omit<Contacts['schemas']['UpsertContactDto'], 'createNewIfDuplicateAllowed'> & {
+  createNewIfDuplicateAllowed?: boolean;
+};
 export type UpsertContactResult = Contacts['schemas']['UpsertContactsSuccessfulResponseDto'];
 export type ContactList = Contacts['schemas']['ContactsSearchSuccessfulResponseDto'] & {
   meta?: Contacts['schemas']['ContactsMetaSchema'];
@@ -228,7 +231,7 @@ export function createHighLevelClient({ config, tokenStore, pool, log, fetch: do
         method: 'POST',
         path: '/contacts/upsert',
         version: VERSION.upsertContact,
-        json: contact,
+        json: { createNewIfDuplicateAllowed: false, ...contact },
       });
     },
 

@@ -83,7 +83,10 @@ export function resourceRoutes(state: SimState) {
     const { body, list } = write;
     const existing = list.find((x) => (body.email && x.email === body.email) || (body.phone && x.phone === body.phone));
     const now = new Date().toISOString();
-    if (existing) {
+    if (existing && (body as { createNewIfDuplicateAllowed?: boolean }).createNewIfDuplicateAllowed) {
+      // Allowed by the caller, but a second record of the same person all the same: counted for the stats.
+      state.stats.duplicateCreates += 1;
+    } else if (existing) {
       Object.assign(existing, pick(body), { dateUpdated: now });
       return c.json({ new: false, contact: existing, traceId: randomBytes(8).toString('hex') });
     }
