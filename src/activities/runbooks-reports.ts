@@ -23,27 +23,31 @@ export interface ReportMessage {
  * const { storeReport } = createReportActivities({ pool, config });
  */
 export function createReportActivities({ pool, config }: Pick<ActivityDeps, 'pool' | 'config'>) {
+  async function messageOf(reportId: string): Promise<ReportMessage> {
+    const report = await loadReport(pool, reportId);
+    if (!report) throw new Error(`no report ${reportId}`);
+    const link = `${config.api.publicUrl}/reports/${encodeURIComponent(report.id)}`;
+    return {
+      idempotencyKey: `report/${report.id}`,
+      subject: `[${report.health}] ${report.title}`,
+      text: renderSummary(report, link),
+      html: renderHtml(report),
+      link,
+      severity: report.health,
+      level: 1,
+      channels: ['email', 'webhook'],
+    };
+  }
+
   return {
-    /** Builds the report's sections from the figures and stores it once per run; returns its id. */
+    /** Builds the report's sections from the figures and stores it once per run; answers its id. */
     async storeReport(input: ReportInput): Promise<string> {
       return saveReport(pool, buildReport(input));
     },
 
     /** The stored report as an email (full HTML with charts) and a webhook summary, to the operations level. */
     async renderReportMessage(input: { reportId: string }): Promise<ReportMessage> {
-      const report = await loadReport(pool, input.reportId);
-      if (!report) throw new Error(`no report ${input.reportId}`);
-      const link = `${config.api.publicUrl}/reports/${encodeURIComponent(report.id)}`;
-      return {
-        idempotencyKey: `report/${report.id}`,
-        subject: `[${report.health}] ${report.title}`,
-        text: renderSummary(report, link),
-        html: renderHtml(report),
-        link,
-        severity: report.health,
-        level: 1,
-        channels: ['email', 'webhook'],
-      };
+      return messageOf(input.reportId);
     },
   };
 }

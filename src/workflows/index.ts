@@ -4,6 +4,7 @@ export { escalateIncident } from './escalate-incident.js';
 export { dailyRunbook, dailyRunbookStatusQuery } from './daily-runbook.js';
 export { weeklyRunbook, weeklyRunbookStatusQuery } from './weekly-runbook.js';
 export { monthlyRunbook, monthlyRunbookStatusQuery } from './monthly-runbook.js';
+export { deliverReport } from './deliver-report.js';
 export {
   backfill,
   backfillStatusQuery,

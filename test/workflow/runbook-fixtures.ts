@@ -28,6 +28,7 @@ export async function startRunbookEnv(options: { api?: boolean } = {}): Promise<
   const env = await startTestEnv({
     api: options.api,
     highlevelSimulator: true,
+    zohoSimulator: true,
     env: { OPSFLOW_ESCALATION_L1_EMAILS: opsEmail, OPSFLOW_ESCALATION_L1_WEBHOOKS: `slack=${chat.url}/chat` },
   });
   return {

@@ -1,8 +1,8 @@
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { ReportInput } from '../../reports/build.js';
 import type { Verdict } from '../../reports/types.js';
-import { Health } from '../../temporal/search-attributes.js';
+import { Health, OpsKind } from '../../temporal/search-attributes.js';
 import type { RunStatus } from '../run-status.js';
 import { HANDOFF_STEP } from './policies.js';
 
@@ -15,8 +15,8 @@ export function reportId(kind: string): string {
 }
 
 /**
- * Ends a runbook run: stores its report, sends it (HTML email with charts, webhook summary) through the
- * notification outbox, and sets the `Health` search attribute.
+ * Ends a runbook run: stores its report, sets the `Health` search attribute and starts `deliverReport`, which
+ * sends it (HTML email with charts, webhook summary) through the notification outbox.
  *
  * @example
  * await publishReport(state, { kind: 'weekly', health, periodStart, periodEnd, figures });
@@ -33,8 +33,15 @@ export async function publishReport(
   });
   state.reportId = id;
   upsertSearchAttributes([{ key: Health, value: input.health }]);
-  const message = await handoff.renderReportMessage({ reportId: id });
-  await handoff.sendNotification(message);
+  // Delivery is its own workflow, abandoned on purpose: the run is done once its report is stored, and a slow
+  // mail server retries there without holding the runbook open.
+  await startChild('deliverReport', {
+    workflowId: `${workflowInfo().workflowId}-report`,
+    args: [{ reportId: id }],
+    parentClosePolicy: 'ABANDON',
+    staticSummary: `Send the ${input.kind} report ${id}`,
+    typedSearchAttributes: [{ key: OpsKind, value: input.kind }],
+  });
   return id;
 }
 
