@@ -139,22 +139,30 @@ export interface IncidentSettings {
   quietHours?: QuietHours;
 }
 
-/** Demo mode pages example addresses so the capture server and the SMS simulator show something. */
+/**
+ * Demo mode without any configured target pages example addresses, so the captured-mail listing and the SMS
+ * simulator show something.
+ */
 const DEMO_TARGETS: Record<1 | 2 | 3, EscalationTargets> = {
   1: { emails: ['ops@example.com'], webhooks: [], sms: [] },
   2: { emails: ['engineering@example.com'], webhooks: [], sms: ['+15550100002'] },
   3: { emails: ['management@example.com'], webhooks: [], sms: ['+15550100003'] },
 };
 
-function targets(e: IncidentEnv, level: 1 | 2 | 3, demo: boolean): EscalationTargets {
+function targets(e: IncidentEnv, level: 1 | 2 | 3): EscalationTargets {
   const key = `OPSFLOW_ESCALATION_L${level}` as const;
-  const configured: EscalationTargets = {
+  return {
     emails: e[`${key}_EMAILS`],
     webhooks: e[`${key}_WEBHOOKS`].map((w) => parseWebhook(w)!),
     sms: e[`${key}_SMS`],
   };
-  const any = configured.emails.length + configured.webhooks.length + configured.sms.length > 0;
-  return !any && demo ? DEMO_TARGETS[level] : configured;
+}
+
+/** Configured targets per level; in demo mode with none configured at all, the example targets. */
+function escalationTargets(e: IncidentEnv, demo: boolean): Record<1 | 2 | 3, EscalationTargets> {
+  const configured = { 1: targets(e, 1), 2: targets(e, 2), 3: targets(e, 3) };
+  const any = Object.values(configured).some((t) => t.emails.length + t.webhooks.length + t.sms.length > 0);
+  return !any && demo ? DEMO_TARGETS : configured;
 }
 
 /**
@@ -192,7 +200,7 @@ export function incidentSettings(
   const simulated = !e.TWILIO_ACCOUNT_SID;
   return {
     notifications: {
-      escalation: { 1: targets(e, 1, options.demo), 2: targets(e, 2, options.demo), 3: targets(e, 3, options.demo) },
+      escalation: escalationTargets(e, options.demo),
       sms: {
         apiUrl: e.SMS_API_URL ?? (simulated ? `http://127.0.0.1:${e.OPSFLOW_SMS_SIM_PORT}` : 'https://api.twilio.com'),
         accountSid: e.TWILIO_ACCOUNT_SID || 'ACdemo00000000000000000000000000',
