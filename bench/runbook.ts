@@ -19,10 +19,8 @@ import { freePort } from '../src/dev/ports.js';
 import { startEmbeddedPostgres } from '../src/dev/postgres.js';
 import { seedOperations } from '../src/dev/seed/operations.js';
 import { startTemporalDevServer } from '../src/dev/temporal.js';
-import { createHighLevelServices } from '../src/integrations/highlevel/index.js';
-import { createZohoClient } from '../src/integrations/zoho/client.js';
 import { createLogger } from '../src/logger.js';
-import { openServices } from '../src/services.js';
+import { activityDepsFor, openServices } from '../src/services.js';
 import { startHighLevelSimulator } from '../src/simulators/highlevel/index.js';
 import { startZohoSimulator } from '../src/simulators/zoho/index.js';
 import { startRun } from '../src/temporal/start.js';
@@ -98,14 +96,7 @@ export async function run(): Promise<RunbookBenchResult> {
     const workers = await createWorkers({
       config,
       connection: services.workerConnection,
-      deps: {
-        config,
-        pool: services.pool,
-        client: services.client,
-        log,
-        ...createHighLevelServices({ config, pool: services.pool, log }),
-        zoho: createZohoClient({ config, pool: services.pool, log }),
-      },
+      deps: activityDepsFor(config, services, log),
     });
     const running = workers.map((w) => w.run());
     await seedOperations({ pool: services.pool, config, log, simulators: {} });

@@ -1,7 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import type { ActivityDeps } from './activities/deps.js';
 import type { Config } from './config.js';
 import { createPool, type Pool } from './db/pool.js';
+import { createHighLevelServices } from './integrations/highlevel/index.js';
+import { createZohoClient } from './integrations/zoho/client.js';
 import type { Logger } from './logger.js';
 import { connectClient } from './temporal/client.js';
 
@@ -34,5 +37,27 @@ export async function openServices(config: Config, databaseUrl: string, log: Log
       await client.connection.close();
       await pool.end();
     },
+  };
+}
+
+/**
+ * The activities' dependencies over a process's services: the pool, the Temporal client and the vendor clients.
+ *
+ * @example
+ * const workers = await createWorkers({ config, connection: services.workerConnection, deps: activityDepsFor(config, services, log) });
+ */
+export function activityDepsFor(
+  config: Config,
+  services: Pick<Services, 'pool' | 'client'>,
+  log: Logger,
+): ActivityDeps {
+  const { pool, client } = services;
+  return {
+    config,
+    pool,
+    client,
+    log,
+    ...createHighLevelServices({ config, pool, log }),
+    zoho: createZohoClient({ config, pool, log }),
   };
 }
