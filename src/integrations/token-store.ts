@@ -226,6 +226,20 @@ export function createTokenStore({ pool, keyring, log }: { pool: Pool; keyring: 
       return rows[0];
     },
 
+    /** Every installation with its tokens in clear: only for handing them back to the demo simulator at start. */
+    async allWithTokens() {
+      const { rows } = await pool.query<Row>('SELECT * FROM hl_installations ORDER BY id');
+      return rows.map((r) => ({
+        companyId: r.company_id,
+        locationId: r.location_id,
+        userType: r.user_type,
+        status: r.status,
+        accessToken: decrypt(r, 'access') ?? undefined,
+        refreshToken: decrypt(r, 'refresh') ?? undefined,
+        expiresAt: r.expires_at,
+      }));
+    },
+
     /** Revokes an installation and forgets its tokens (UNINSTALL): nothing can use them afterwards. */
     async revoke(installationId: number, actor: string, db: Pool | PoolClient = pool): Promise<void> {
       const { rows } = await db.query<Row>(

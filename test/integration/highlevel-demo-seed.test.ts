@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTokenActivities } from '../../src/activities/tokens.js';
-import { seedInstallations } from '../../src/dev/seed/installations.js';
+import { registerStoredInstallations, seedInstallations } from '../../src/dev/seed/installations.js';
 import { createHighLevelServices } from '../../src/integrations/highlevel/index.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
 
@@ -59,5 +59,19 @@ describe('HighLevel demo seed', () => {
       assert.equal(again.outcome, 'skipped');
     }
     assert.deepEqual(await activities.listExpiringInstallations({ withinSeconds: 3600 }), []);
+
+    // A restarted demo: the simulator starts empty and is given the stored installations again.
+    await fetch(`${env.highlevelSimulator!.url}/__sim/reset`, { method: 'POST' });
+    await registerStoredInstallations({
+      pool: env.pool,
+      config: env.config,
+      log: env.log,
+      simulatorUrl: env.highlevelSimulator!.url,
+    });
+    const again = await activities.refreshInstallationToken({
+      installationId: due[0]!.installationId,
+      withinSeconds: 2 * 86_400,
+    });
+    assert.equal(again.outcome, 'refreshed');
   });
 });

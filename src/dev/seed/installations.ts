@@ -97,36 +97,23 @@ export async function registerStoredInstallations({
   log,
   simulatorUrl,
 }: Omit<SeedContext, 'simulators'> & { simulatorUrl: string }): Promise<number> {
-  const keyring = loadKeyring(config, log);
-  const { rows } = await pool.query<{
-    id: number;
-    company_id: string;
-    location_id: string | null;
-    user_type: 'Company' | 'Location';
-    status: string;
-    access_token_enc: Buffer | null;
-    refresh_token_enc: Buffer | null;
-    token_key_id: string | null;
-    expires_at: Date | null;
-  }>('SELECT * FROM hl_installations ORDER BY id');
-  const open = (id: number, field: 'access' | 'refresh', enc: Buffer | null, keyId: string | null) =>
-    enc && keyId ? keyring.decrypt(enc, keyId, `hl_installations:${id}:${field}`) : undefined;
+  const rows = await createTokenStore({ pool, keyring: loadKeyring(config, log), log }).allWithTokens();
   await seedSimulator(simulatorUrl, {
     installations: rows.map((r) => ({
-      companyId: r.company_id,
-      locationId: r.location_id,
-      userType: r.user_type,
-      accessToken: open(r.id, 'access', r.access_token_enc, r.token_key_id),
-      refreshToken: open(r.id, 'refresh', r.refresh_token_enc, r.token_key_id),
-      accessExpiresAt: r.expires_at?.toISOString(),
+      companyId: r.companyId,
+      locationId: r.locationId,
+      userType: r.userType,
+      accessToken: r.accessToken,
+      refreshToken: r.refreshToken,
+      accessExpiresAt: r.expiresAt?.toISOString(),
       revoked: r.status === 'revoked' || r.status === 'error',
     })),
     locations: rows
-      .filter((r) => r.location_id)
-      .map((r) => ({ id: r.location_id!, companyId: r.company_id, name: `Demo ${r.location_id}` })),
+      .filter((r) => r.locationId)
+      .map((r) => ({ id: r.locationId!, companyId: r.companyId, name: `Demo ${r.locationId}` })),
     contacts: rows
-      .filter((r) => r.location_id && r.status === 'active')
-      .map((r) => ({ locationId: r.location_id!, count: CONTACTS_PER_LOCATION })),
+      .filter((r) => r.locationId && r.status === 'active')
+      .map((r) => ({ locationId: r.locationId!, count: CONTACTS_PER_LOCATION })),
   });
   return rows.length;
 }
