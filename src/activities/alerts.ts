@@ -31,11 +31,16 @@ export const ALERT_METRICS: Record<string, Metric> = {
       total,
     );
   },
-  /** Active HighLevel installations whose access token expires within 24 hours. */
+  /**
+   * Active HighLevel installations whose access token expires within 24 hours and that no refresh touched in the
+   * last 24 hours. HighLevel access tokens live about a day, so every token "expires within 24 h"; the ones that
+   * matter are those the refresh cycle missed.
+   */
   async tokens_expiring_24h(pool, _windowMinutes, now) {
     const { rows } = await pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM hl_installations
-        WHERE status = 'active' AND expires_at IS NOT NULL AND expires_at < $1::timestamptz + interval '24 hours'`,
+        WHERE status = 'active' AND expires_at IS NOT NULL AND expires_at < $1::timestamptz + interval '24 hours'
+          AND (last_refreshed_at IS NULL OR last_refreshed_at < $1::timestamptz - interval '24 hours')`,
       [now],
     );
     return rows[0]!.n;
