@@ -5,6 +5,7 @@ import { bearerAuth, type AuthEnv } from './auth.js';
 import { codecCors, codecRoutes } from './codec/routes.js';
 import { docsHandler } from './docs/routes.js';
 import { metricsHandler, requestMetrics } from './metrics.js';
+import { rejectControlCharacters } from './path-guard.js';
 import { createApiMetrics } from '../metrics.js';
 import type { ApiDeps } from './deps.js';
 import { backfillRoutes } from './backfills/routes.js';
@@ -39,6 +40,7 @@ export function createApp(deps: ApiDeps) {
   const metrics = createApiMetrics();
   app.use('*', requestMetrics(metrics, deps.log));
   app.use('/codec/*', codecCors(deps.config));
+  app.use('*', rejectControlCharacters);
   app.use(
     '*',
     bodyLimit({

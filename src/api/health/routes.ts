@@ -11,6 +11,8 @@ const route = createRoute({
   path: '/health',
   summary: 'Health of the API and its dependencies (no authentication)',
   tags: ['health'],
+  // Load balancers and orchestrators probe it without a token.
+  security: [],
   responses: {
     200: { description: 'Every dependency answers', content: { 'application/json': { schema: HealthSchema } } },
     503: { description: 'A dependency is down', content: { 'application/json': { schema: HealthSchema } } },
