@@ -72,15 +72,23 @@ function minutesOf(hhmm: string): number {
   return h! * 60 + m!;
 }
 
+// Building a formatter is the costly part; quietUntil asks thousands of times, so keep one per time zone.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The weekday (0 = Sunday) and minute of the day of `atMs` in `timeZone`. */
 function localTime(atMs: number, timeZone: string): { day: number; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(atMs);
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, format);
+  }
+  const parts = format.formatToParts(atMs);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return {
     day: WEEKDAYS.indexOf(get('weekday').toLowerCase().slice(0, 3)),
