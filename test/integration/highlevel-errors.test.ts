@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createInstallationWithTokens } from '../../src/dev/seed/installations.js';
 import { freePort } from '../../src/dev/ports.js';
 import { ErrorClass, IntegrationError, toApplicationFailure } from '../../src/integrations/errors.js';
 import { createHighLevelServices } from '../../src/integrations/highlevel/index.js';
 import { startHighLevelSimulator, type HighLevelSimulator } from '../../src/simulators/highlevel/index.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
+import { locationInstallation } from '../highlevel-fixtures.js';
 
 /** Long enough that a loaded machine still makes the burst within one window. */
 const INTERVAL_MS = 1500;
@@ -26,19 +25,8 @@ describe('HighLevel client error classes', () => {
     await env.stop();
   });
 
-  /** A client against `baseUrl` and a fresh installation known to that simulator. */
-  async function setup(baseUrl = env.highlevelSimulator!.url, fixture: { revokedAtVendor?: boolean } = {}) {
-    const config = { ...env.config, highlevel: { ...env.config.highlevel, baseUrl } };
-    const services = createHighLevelServices({ config, pool: env.pool, log: env.log });
-    const locationId = `loc-${randomUUID().slice(0, 8)}`;
-    const id = await createInstallationWithTokens({
-      pool: env.pool,
-      tokenStore: services.tokenStore,
-      simulatorUrl: baseUrl,
-      fixture: { companyId: 'co-errors', locationId, userType: 'Location', expiresInSeconds: 3600, ...fixture },
-    });
-    return { ...services, id, locationId };
-  }
+  const setup = (baseUrl?: string, fixture: { revokedAtVendor?: boolean } = {}) =>
+    locationInstallation(env, { baseUrl, ...fixture });
   const classOf = async (call: Promise<unknown>) => {
     try {
       await call;

@@ -5,10 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createInstallationWithTokens } from '../../src/dev/seed/installations.js';
-import { createHighLevelServices } from '../../src/integrations/highlevel/index.js';
 import { API_VERSION } from '../../src/simulators/highlevel/index.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
+import { locationInstallation } from '../highlevel-fixtures.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const SPECS = new URL('../../../shared/specs/highlevel/', import.meta.url).pathname;
@@ -115,14 +114,7 @@ describe('HighLevel simulator against the official specs', () => {
   });
 
   it('answers locations and contacts as the spec describes, through the client too', async () => {
-    const { highlevel, tokenStore } = createHighLevelServices({ config: env.config, pool: env.pool, log: env.log });
-    const locationId = `loc-${randomUUID().slice(0, 8)}`;
-    const id = await createInstallationWithTokens({
-      pool: env.pool,
-      tokenStore,
-      simulatorUrl: sim,
-      fixture: { companyId: 'co-spec', locationId, userType: 'Location', expiresInSeconds: 3600 },
-    });
+    const { highlevel, id, locationId } = await locationInstallation(env);
     check(
       schemaFor('locations.json', '/locations/{locationId}', 'get', 200),
       await highlevel.getLocation(id, locationId),
@@ -139,14 +131,7 @@ describe('HighLevel simulator against the official specs', () => {
   });
 
   it('pages contact search by page up to 10,000 records and by searchAfter beyond', async () => {
-    const { highlevel, tokenStore } = createHighLevelServices({ config: env.config, pool: env.pool, log: env.log });
-    const locationId = `loc-${randomUUID().slice(0, 8)}`;
-    const id = await createInstallationWithTokens({
-      pool: env.pool,
-      tokenStore,
-      simulatorUrl: sim,
-      fixture: { companyId: 'co-spec', locationId, userType: 'Location', expiresInSeconds: 3600 },
-    });
+    const { highlevel, id, locationId } = await locationInstallation(env);
     await fetch(`${sim}/__sim/seed`, {
       method: 'POST',
       body: JSON.stringify({ contacts: [{ locationId, count: 10_050 }] }),

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createInstallationWithTokens } from '../../src/dev/seed/installations.js';
 import { loadKeyring } from '../../src/integrations/crypto.js';
 import { createHighLevelServices } from '../../src/integrations/highlevel/index.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
+import { locationInstallation } from '../highlevel-fixtures.js';
 
 interface SimStats {
   refreshesByInstallation: Record<string, number>;
@@ -46,15 +46,7 @@ describe('HighLevel token store', () => {
     });
 
   it('refreshes an expired token exactly once for many concurrent callers and stores the rotated refresh token', async () => {
-    const { highlevel, tokenStore } = createHighLevelServices({ config: env.config, pool: env.pool, log: env.log });
-    const companyId = `co-${randomUUID().slice(0, 8)}`;
-    const locationId = `loc-${randomUUID().slice(0, 8)}`;
-    const id = await createInstallationWithTokens({
-      pool: env.pool,
-      tokenStore,
-      simulatorUrl: sim,
-      fixture: { companyId, locationId, userType: 'Location', expiresInSeconds: -60 },
-    });
+    const { highlevel, id, companyId, locationId } = await locationInstallation(env, { expiresInSeconds: -60 });
     const before = await storedTokens(id);
 
     const callers = 8;
@@ -77,16 +69,8 @@ describe('HighLevel token store', () => {
   });
 
   it('refreshes once on a 401 for a token the vendor expired early, then retries the call', async () => {
-    const { highlevel, tokenStore } = createHighLevelServices({ config: env.config, pool: env.pool, log: env.log });
-    const companyId = `co-${randomUUID().slice(0, 8)}`;
-    const locationId = `loc-${randomUUID().slice(0, 8)}`;
     // Opsflow believes the token is good for an hour; the vendor already expired it.
-    const id = await createInstallationWithTokens({
-      pool: env.pool,
-      tokenStore,
-      simulatorUrl: sim,
-      fixture: { companyId, locationId, userType: 'Location', expiresInSeconds: 3600 },
-    });
+    const { highlevel, id, companyId, locationId } = await locationInstallation(env, { expiresInSeconds: 3600 });
     await fetch(`${sim}/__sim/seed`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
