@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { TypedSearchAttributes } from '@temporalio/common';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -98,7 +99,7 @@ describe('schedules', () => {
     if (daily!.action.type === 'startWorkflow') {
       assert.equal(daily!.action.workflowType, 'dailyRunbook');
       assert.match(daily!.action.workflowId, /runbook-daily$/);
-      assert.equal(daily!.action.typedSearchAttributes?.get(OpsKind), 'daily');
+      assert.equal((daily!.action.typedSearchAttributes as TypedSearchAttributes | undefined)?.get(OpsKind), 'daily');
       assert.match(daily!.action.staticSummary ?? '', /Daily runbook/);
     }
   });

@@ -24,6 +24,12 @@ export async function refreshTokensStep(asOf: string): Promise<StepResult> {
     summary:
       `${refresh.refreshed} refreshed, ${refresh.skipped} already fresh, ${refresh.failed.length} failed of ${refresh.due} due` +
       `; ${after.failedRefreshes24h} failed refresh(es) in the last 24 h`,
-    data: { due: refresh.due, refreshed: refresh.refreshed, skipped: refresh.skipped, failed: refresh.failed, ...after },
+    data: {
+      due: refresh.due,
+      refreshed: refresh.refreshed,
+      skipped: refresh.skipped,
+      failed: refresh.failed,
+      ...after,
+    },
   };
 }
