@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { openIncident } from '../../src/incidents/open.js';
 import type { SmsSimulator } from '../../src/simulators/sms/index.js';
+import { activityDepsFor } from '../../src/services.js';
 import { createWorkers } from '../../src/worker.js';
 import type { IncidentState, TimelineEvent } from '../../src/workflows/incident/types.js';
 import { eventually, startTestEnv, testStack, type TestEnv } from '../harness.js';
@@ -206,7 +207,7 @@ describe('incident escalation', () => {
       replacement = await createWorkers({
         config: env.config,
         connection,
-        deps: { config: env.config, pool: env.pool, client: env.client, log: env.log },
+        deps: activityDepsFor(env.config, env, env.log),
         workflowBundle: { codePath: testStack().workflowBundlePath },
       });
       const running = replacement.map((w) => w.run());
