@@ -1,0 +1,38 @@
+/**
+ * The API process for production: connects to the configured Temporal cluster and PostgreSQL (no embedded stack),
+ * applies pending migrations and serves the HTTP API until SIGINT/SIGTERM.
+ */
+import { loadConfigOrExit } from '../config.js';
+import { migrate } from '../db/migrate.js';
+import { createLogger } from '../logger.js';
+import { openServices } from '../services.js';
+import { createApp } from './app.js';
+import { close, listen } from './server.js';
+
+async function run(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger(config.logLevel).child({ component: 'api' });
+  if (!config.database.url || config.temporal.embedded) {
+    throw new Error('The API process needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the embedded stack)');
+  }
+  if (config.api.operatorTokens.length === 0) throw new Error('The API process needs OPSFLOW_API_TOKEN');
+  await migrate(config.database.url, log);
+  const services = await openServices(config, config.database.url, log);
+  const tokens = { operator: config.api.operatorTokens, viewer: config.api.viewerTokens };
+  const app = createApp({ config, client: services.client, pool: services.pool, log, tokens });
+  const server = await listen(app, { host: config.api.host, port: config.api.port });
+  log.info({ url: server.url }, 'API listening');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'stopping');
+      void close(server)
+        .then(() => services.close())
+        .then(() => process.exit(0));
+    });
+  }
+}
+
+run().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+/**
+ * The worker process for production: connects to the configured Temporal cluster and PostgreSQL (no embedded
+ * stack), applies pending migrations, and runs the workers until SIGINT/SIGTERM drains them.
+ */
+import { loadConfigOrExit } from '../config.js';
+import { createHighLevelServices } from '../integrations/highlevel/index.js';
+import { createZohoClient } from '../integrations/zoho/client.js';
+import { migrate } from '../db/migrate.js';
+import { createLogger } from '../logger.js';
+import { openServices } from '../services.js';
+import { createWorkers, installRuntimeLogger } from '../worker.js';
+
+async function run(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger(config.logLevel).child({ component: 'worker' });
+  if (!config.database.url || config.temporal.embedded) {
+    throw new Error(
+      'The worker process needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the embedded stack)',
+    );
+  }
+  installRuntimeLogger(log, config.logLevel, config.metrics.sdkBind);
+  await migrate(config.database.url, log);
+  const services = await openServices(config, config.database.url, log);
+  const workers = await createWorkers({
+    config,
+    connection: services.workerConnection,
+    deps: {
+      config,
+      pool: services.pool,
+      client: services.client,
+      log: log.child({ component: 'activity' }),
+      ...createHighLevelServices({ config, pool: services.pool, log: log.child({ component: 'highlevel' }) }),
+      zoho: createZohoClient({ config, pool: services.pool, log: log.child({ component: 'zoho' }) }),
+    },
+  });
+  log.info({ taskQueues: config.taskQueues, bundle: config.workflowBundle ?? '(from source)' }, 'worker started');
+  // The SDK drains the workers on SIGINT/SIGTERM; run() resolves once they stopped.
+  await Promise.all(workers.map((w) => w.run()));
+  await services.close();
+}
+
+run().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
