@@ -3,8 +3,7 @@
  * records per second of the Temporal backfill against a bare script doing the same HTTP and database work
  * (look up by reference, create, mark synced, log the attempt) without Temporal. Writes bench/results/backfill.json.
  *
- * Run alone: `npx tsx bench/backfill.ts` (needs the test stack: `npx tsx test/run.ts` conventions do not apply;
- * it starts what it needs through test/harness.ts when OPSFLOW_TEST_STACK is set, e.g. from bench/run.ts).
+ * Runs alone (`npx tsx bench/backfill.ts`) on its own embedded stack, or on the shared one under bench/run.ts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -13,11 +12,13 @@ import { logAttempt, markSynced, selectPage } from '../src/backfill/records.js';
 import { startRun } from '../src/temporal/start.js';
 import type { BackfillStatus } from '../src/workflows/backfill.js';
 import { seedBilling, startBackfillEnv } from '../test/backfill-env.js';
+import { ensureBenchStack } from './backfill-stack.js';
 
-const CUSTOMERS = Number(process.env.BENCH_BACKFILL_CUSTOMERS ?? 50);
+const CUSTOMERS = Number(process.env.BENCH_BACKFILL_CUSTOMERS ?? 60);
 const BUDGET_PER_MINUTE = Number(process.env.BENCH_BACKFILL_RPM ?? 600);
 
 export async function run() {
+  const stopStack = await ensureBenchStack();
   const env = await startBackfillEnv();
   try {
     // 1. Budget: a paced run against the budget; calls per minute from the simulator's own count.
@@ -92,6 +93,7 @@ export async function run() {
     return result;
   } finally {
     await env.stop();
+    await stopStack();
   }
 }
 

@@ -2,13 +2,14 @@
  * Growth benchmark: the same ZOHO backfill at 1× and 10× records — wall time, worker memory (RSS and heap after
  * the run) and history events of every run in the continue-as-new chain. Writes bench/results/growth.json.
  *
- * Run alone: `npx tsx bench/growth.ts` (needs the shared test stack, as bench/run.ts provides).
+ * Runs alone (`npx tsx bench/growth.ts`) on its own embedded stack, or on the shared one under bench/run.ts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { startRun } from '../src/temporal/start.js';
 import type { BackfillStatus } from '../src/workflows/backfill.js';
 import { seedBilling, startBackfillEnv } from '../test/backfill-env.js';
+import { ensureBenchStack } from './backfill-stack.js';
 
 const BASE_CUSTOMERS = Number(process.env.BENCH_GROWTH_CUSTOMERS ?? 25);
 
@@ -56,8 +57,9 @@ async function measure(customers: number) {
 }
 
 export async function run() {
-  const one = await measure(BASE_CUSTOMERS);
-  const ten = await measure(BASE_CUSTOMERS * 10);
+  const stopStack = await ensureBenchStack();
+  const one = await measure(BASE_CUSTOMERS).catch(async (err) => Promise.reject(err));
+  const ten = await measure(BASE_CUSTOMERS * 10).finally(stopStack);
   const result = { '1x': one, '10x': ten, timeRatio: Math.round((ten.seconds / one.seconds) * 100) / 100 };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/growth.json', JSON.stringify(result, null, 2));

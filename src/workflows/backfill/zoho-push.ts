@@ -106,9 +106,10 @@ export async function pushToZoho(run: BackfillRunner): Promise<LoopOutcome> {
         state.waitingForQuotaMs = undefined;
         continue;
       }
-      if (page.done) break;
+      // Paced after the last page too, so a run (and the next entity) never ends ahead of its budget.
       if (rpm)
         await run.wait(pauseAfterPage({ calls: page.calls, elapsedMs: page.elapsedMs, maxRequestsPerMinute: rpm }));
+      if (page.done) break;
     }
   }
   return 'done';
