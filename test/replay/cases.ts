@@ -1,0 +1,16 @@
+/**
+ * The workflow runs recorded as replay fixtures by `scripts/record-histories.ts`. Adding a workflow to the replay
+ * suite is one line here, then re-recording (docs/changing-workflows.md).
+ */
+export interface ReplayCase {
+  /** The workflow type, e.g. `monitorIntegrations`. */
+  workflow: string;
+  /** A short name for the scenario; the fixture is `test/fixtures/histories/<workflow>-<name>.json`. */
+  name: string;
+  kind: 'daily' | 'weekly' | 'monthly' | 'monitor' | 'incident' | 'backfill' | 'reconciliation' | 'token-refresh';
+  args: unknown[];
+}
+
+export const REPLAY_CASES: ReplayCase[] = [
+  { workflow: 'monitorIntegrations', name: 'healthy', kind: 'monitor', args: [] },
+];
