@@ -58,8 +58,14 @@ async function measure(customers: number) {
 
 export async function run() {
   const stopStack = await ensureBenchStack();
-  const one = await measure(BASE_CUSTOMERS).catch(async (err) => Promise.reject(err));
-  const ten = await measure(BASE_CUSTOMERS * 10).finally(stopStack);
+  let one: Awaited<ReturnType<typeof measure>>;
+  let ten: Awaited<ReturnType<typeof measure>>;
+  try {
+    one = await measure(BASE_CUSTOMERS);
+    ten = await measure(BASE_CUSTOMERS * 10);
+  } finally {
+    await stopStack();
+  }
   const result = { '1x': one, '10x': ten, timeRatio: Math.round((ten.seconds / one.seconds) * 100) / 100 };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/growth.json', JSON.stringify(result, null, 2));
