@@ -98,7 +98,7 @@ export function createReconcileActivities({ pool, zohoPush }: { pool: Pool; zoho
            SELECT $1, $2,
                   CASE WHEN rf IS NULL THEN 'missing-remote' WHEN lf IS NULL THEN 'missing-local' ELSE 'different' END,
                   reference, id, zoho_id,
-                  CASE WHEN lf IS NULL OR rf IS NULL THEN '{}'::jsonb ELSE
+                  CASE WHEN rf IS NULL THEN '{}'::jsonb WHEN lf IS NULL THEN jsonb_build_object('remote', rf) ELSE
                     (SELECT jsonb_object_agg(k, jsonb_build_object('local', lf->k, 'remote', rf->k))
                        FROM jsonb_object_keys(lf) k WHERE lf->k IS DISTINCT FROM rf->k) END
              FROM j WHERE rf IS NULL OR lf IS NULL OR lf <> rf
@@ -134,6 +134,24 @@ export function createReconcileActivities({ pool, zohoPush }: { pool: Pool; zoho
       } finally {
         client.release();
       }
+    },
+
+    /**
+     * Repairs customers missing locally by importing them from the report (ZOHO holds them, with our reference):
+     * a local row, synced, linked to its ZOHO id. Other entities missing locally stay in the report for an
+     * operator, since their local links (customer, invoice) cannot be inferred safely.
+     */
+    async importMissingCustomers(input: { id: string }): Promise<number> {
+      const { rowCount } = await pool.query(
+        `INSERT INTO customers (reference, display_name, email, zoho_id, sync_state, synced_at)
+         SELECT reference, fields->'remote'->>'display_name', fields->'remote'->>'email', zoho_id, 'synced', now()
+           FROM reconciliation_mismatches
+          WHERE reconciliation_id = $1 AND entity = 'customers' AND kind = 'missing-local'
+            AND reference NOT LIKE 'zoho:%' AND fields->'remote'->>'email' IS NOT NULL
+         ON CONFLICT DO NOTHING`,
+        [input.id],
+      );
+      return rowCount ?? 0;
     },
 
     /** Stores the run's state: status, summary, decision and the repair's workflow id. */

@@ -92,7 +92,9 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileStatus>
     }
     state.summary[entity] = await db.compareEntity({ id, entity });
   }
-  const repairable = Object.values(state.summary).reduce((n, s) => n + s.missingRemote + s.different, 0);
+  const repairable =
+    Object.values(state.summary).reduce((n, s) => n + s.missingRemote + s.different, 0) +
+    (state.summary.customers?.missingLocal ?? 0);
   setCurrentDetails(describe(state, repairable));
 
   if (repairable > 0 && input.repair !== 'none') {
@@ -111,6 +113,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileStatus>
       state.repairWorkflowId = `${id}-repair`;
       await save();
       setCurrentDetails(describe(state, repairable));
+      if (state.summary.customers?.missingLocal) await db.importMissingCustomers({ id });
       await executeChild<typeof backfill>('backfill', {
         workflowId: state.repairWorkflowId,
         args: [{ integration: 'zoho', entities, mode: 'all', repairOf: id }],

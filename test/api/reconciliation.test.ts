@@ -23,7 +23,16 @@ describe('reconciliation with ZOHO through the API', () => {
       30_000,
       'the initial backfill',
     );
-    // The seeded mismatches: two fields changed locally, one record ZOHO never received.
+    // The seeded mismatches: two fields changed locally, one record ZOHO never received, one customer only in ZOHO.
+    await env.simControl('seed', {
+      customers: [
+        {
+          display_name: 'Remote Only',
+          email: 'remote@example.com',
+          custom_fields: [{ label: 'Reference', value: 'C-remote' }],
+        },
+      ],
+    });
     await env.pool.query(`UPDATE customers SET email = 'changed@example.com' WHERE reference = 'C-3'`);
     await env.pool.query(`UPDATE invoices SET total = 59.00 WHERE reference = 'I-4'`);
     await env.pool.query(
@@ -53,10 +62,10 @@ describe('reconciliation with ZOHO through the API', () => {
     assert.equal(first.status, 'awaiting-approval');
     assert.deepEqual(first.summary.customers, {
       local: 10,
-      remote: 10,
+      remote: 11,
       matched: 9,
       missingRemote: 0,
-      missingLocal: 0,
+      missingLocal: 1,
       different: 1,
     });
     assert.equal(first.summary.invoices!.different, 1);
@@ -68,6 +77,7 @@ describe('reconciliation with ZOHO through the API', () => {
     );
     assert.deepEqual(rows, [
       { entity: 'customers', kind: 'different', reference: 'C-3' },
+      { entity: 'customers', kind: 'missing-local', reference: 'C-remote' },
       { entity: 'invoices', kind: 'different', reference: 'I-4' },
       { entity: 'payments', kind: 'missing-remote', reference: 'P-extra' },
     ]);
@@ -113,7 +123,7 @@ describe('reconciliation with ZOHO through the API', () => {
       `/backfills/${dry.body.id}`,
     );
     assert.equal(got.body.dryRun, true);
-    assert.equal(got.body.estimatedApiCalls, 10);
+    assert.equal(got.body.estimatedApiCalls, 11, 'one update per linked customer, the imported one included');
     const pause = await env.api!.request('POST', `/backfills/${dry.body.id}/pause`, { body: {} });
     assert.equal(pause.status, 409);
   });
