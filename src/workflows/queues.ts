@@ -11,9 +11,8 @@ const MAIN_QUEUE = 'opsflow';
  * const { zoho } = queuesFromMain(workflowInfo().taskQueue);
  */
 export function queuesFromMain(mainQueue: string): TaskQueues {
-  if (!mainQueue.endsWith(MAIN_QUEUE)) {
-    throw new Error(`Task queue ${mainQueue} is not an Opsflow main queue (expected <prefix>${MAIN_QUEUE})`);
-  }
-  const prefix = mainQueue.slice(0, mainQueue.length - MAIN_QUEUE.length);
+  // A queue that is not `<prefix>opsflow` (the replayer's, or a hand-started run's) routes vendor calls to the
+  // unprefixed vendor queues: still rate-limited, and never a failed workflow task that blocks the run.
+  const prefix = mainQueue.endsWith(MAIN_QUEUE) ? mainQueue.slice(0, mainQueue.length - MAIN_QUEUE.length) : '';
   return { main: mainQueue, highlevel: `${prefix}highlevel`, zoho: `${prefix}zoho` };
 }
