@@ -2,7 +2,12 @@ import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/e
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { incidentSettings, INCIDENT_ENV, type IncidentSettings, type NotificationSettings } from './incidents/settings.js';
+import {
+  incidentSettings,
+  INCIDENT_ENV,
+  type IncidentSettings,
+  type NotificationSettings,
+} from './incidents/settings.js';
 
 /** Thrown when the environment does not describe a runnable Opsflow; the message names every bad variable. */
 export class ConfigError extends Error {
