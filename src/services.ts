@@ -56,8 +56,8 @@ export function activityDepsFor(
     config,
     pool,
     client,
-    log,
-    ...createHighLevelServices({ config, pool, log }),
-    zoho: createZohoClient({ config, pool, log }),
+    log: log.child({ component: 'activity' }),
+    ...createHighLevelServices({ config, pool, log: log.child({ component: 'highlevel' }) }),
+    zoho: createZohoClient({ config, pool, log: log.child({ component: 'zoho' }) }),
   };
 }

@@ -4,10 +4,8 @@ import { join } from 'node:path';
 import { createApp } from '../api/app.js';
 import { close, listen } from '../api/server.js';
 import { loadConfigOrExit, type Config } from '../config.js';
-import { createHighLevelServices } from '../integrations/highlevel/index.js';
-import { createZohoClient } from '../integrations/zoho/client.js';
 import { createLogger, type Logger } from '../logger.js';
-import { openServices } from '../services.js';
+import { activityDepsFor, openServices } from '../services.js';
 import { applySchedules } from '../schedules.js';
 import { createWorkers, installRuntimeLogger } from '../worker.js';
 import { seedDemoData } from './seed/index.js';
@@ -44,14 +42,7 @@ async function run(config: Config, log: Logger): Promise<void> {
   const workers = await createWorkers({
     config,
     connection: services.workerConnection,
-    deps: {
-      config,
-      pool: services.pool,
-      client: services.client,
-      log: log.child({ component: 'activity' }),
-      ...createHighLevelServices({ config, pool: services.pool, log: log.child({ component: 'highlevel' }) }),
-      zoho: createZohoClient({ config, pool: services.pool, log: log.child({ component: 'zoho' }) }),
-    },
+    deps: activityDepsFor(config, services, log),
   });
   const running = Promise.all(workers.map((w) => w.run()));
   // Create or update the declared schedules (never duplicates; unchanged ones are left alone, paused stays paused).

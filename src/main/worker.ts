@@ -3,11 +3,10 @@
  * stack), applies pending migrations, and runs the workers until SIGINT/SIGTERM drains them.
  */
 import { loadConfigOrExit } from '../config.js';
-import { createHighLevelServices } from '../integrations/highlevel/index.js';
-import { createZohoClient } from '../integrations/zoho/client.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
-import { openServices } from '../services.js';
+import { applySchedules } from '../schedules.js';
+import { activityDepsFor, openServices } from '../services.js';
 import { createWorkers, installRuntimeLogger } from '../worker.js';
 
 async function run(): Promise<void> {
@@ -24,15 +23,10 @@ async function run(): Promise<void> {
   const workers = await createWorkers({
     config,
     connection: services.workerConnection,
-    deps: {
-      config,
-      pool: services.pool,
-      client: services.client,
-      log: log.child({ component: 'activity' }),
-      ...createHighLevelServices({ config, pool: services.pool, log: log.child({ component: 'highlevel' }) }),
-      zoho: createZohoClient({ config, pool: services.pool, log: log.child({ component: 'zoho' }) }),
-    },
+    deps: activityDepsFor(config, services, log),
   });
+  // Create or update the declared schedules (idempotent; an operator's pause is kept).
+  log.info({ schedules: await applySchedules(services.client, config) }, 'schedules applied');
   log.info({ taskQueues: config.taskQueues, bundle: config.workflowBundle ?? '(from source)' }, 'worker started');
   // The SDK drains the workers on SIGINT/SIGTERM; run() resolves once they stopped.
   await Promise.all(workers.map((w) => w.run()));
