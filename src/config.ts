@@ -157,6 +157,11 @@ export interface Config {
   cacheDir: string;
   timeZone: string;
   taskQueues: TaskQueues;
+  /**
+   * OPSFLOW_TASK_QUEUE_PREFIX: also prefixes workflow ids derived from business keys (incidents), so deployments
+   * that share a namespace never steer each other's runs.
+   */
+  idPrefix: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   encryptionKey?: Buffer;
   /** Older keys that still decrypt (key rotation); the current key encrypts. */
@@ -292,6 +297,7 @@ export function loadConfig(env: Env): Config {
     cacheDir: e.OPSFLOW_CACHE_DIR ?? join(cacheRoot, 'opsflow'),
     timeZone: e.OPSFLOW_TIMEZONE,
     taskQueues: taskQueuesFor(e.OPSFLOW_TASK_QUEUE_PREFIX),
+    idPrefix: e.OPSFLOW_TASK_QUEUE_PREFIX,
     logLevel: e.OPSFLOW_LOG_LEVEL,
     encryptionKey: e.OPSFLOW_ENCRYPTION_KEY ? Buffer.from(e.OPSFLOW_ENCRYPTION_KEY, 'base64') : undefined,
     previousEncryptionKeys: e.OPSFLOW_PREVIOUS_ENCRYPTION_KEYS.map((k) => Buffer.from(k, 'base64')),

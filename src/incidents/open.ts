@@ -19,9 +19,13 @@ export interface OpenIncidentResult {
   deduplicated: boolean;
 }
 
-/** Workflow id of an incident: `incident-<dedupKey>`, or a readable generated one. */
-export function incidentWorkflowId(dedupKey: string | undefined, at: Date): string {
-  return dedupKey ? `incident-${dedupKey}` : `incident-${idTimestamp(at)}-${randomBytes(3).toString('hex')}`;
+/**
+ * Workflow id of an incident: `<prefix>incident-<dedupKey>`, or a readable generated one. The deployment prefix
+ * keeps deployments (and test runs) that share a namespace from merging into each other's incidents.
+ */
+export function incidentWorkflowId(prefix: string, dedupKey: string | undefined, at: Date): string {
+  const base = dedupKey ? `incident-${dedupKey}` : `incident-${idTimestamp(at)}-${randomBytes(3).toString('hex')}`;
+  return `${prefix}${base}`;
 }
 
 /**
@@ -29,7 +33,7 @@ export function incidentWorkflowId(dedupKey: string | undefined, at: Date): stri
  * (`incident-db-down-20261122-091500123`), since a resolved key re-opens under the same workflow id.
  */
 export function workflowIdOfIncident(id: string): string {
-  return /^(incident-.+)-\d{8}-\d{9}$/.exec(id)?.[1] ?? id;
+  return /^(.*incident-.+)-\d{8}-\d{9}$/.exec(id)?.[1] ?? id;
 }
 
 /** The policy an incident of this severity runs with, from configuration. */
@@ -62,7 +66,11 @@ export async function openIncident(
 ): Promise<OpenIncidentResult> {
   for (let attempt = 0; ; attempt++) {
     const at = new Date();
-    const workflowId = incidentWorkflowId(trigger.dedupKey ?? (options.requestKey && `req-${options.requestKey}`), at);
+    const workflowId = incidentWorkflowId(
+      config.idPrefix,
+      trigger.dedupKey ?? (options.requestKey && `req-${options.requestKey}`),
+      at,
+    );
     const id = trigger.dedupKey
       ? `${workflowId}-${idTimestamp(at)}${String(at.getUTCMilliseconds()).padStart(3, '0')}`
       : workflowId;

@@ -56,7 +56,7 @@ describe('incidents API', () => {
       { status: first.body.status, level: first.body.level, deduplicated: first.body.deduplicated },
       { status: 'open', level: 1, deduplicated: false },
     );
-    assert.equal(first.body.workflowId, `incident-${dedupKey}`);
+    assert.equal(first.body.workflowId, `${env.config.idPrefix}incident-${dedupKey}`);
     const second = await open({ title: 'ZOHO answers 503 again', severity: 'P2', dedupKey });
     assert.equal(second.status, 200);
     assert.equal(second.body.id, first.body.id);

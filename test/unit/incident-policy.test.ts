@@ -54,5 +54,6 @@ describe('incident policy', () => {
   it('finds the workflow of an incident id', () => {
     assert.equal(workflowIdOfIncident('incident-db-down-20261122-091500123'), 'incident-db-down');
     assert.equal(workflowIdOfIncident('incident-20261122-091500-ab12cd'), 'incident-20261122-091500-ab12cd');
+    assert.equal(workflowIdOfIncident('eu-incident-db-down-20261122-091500123'), 'eu-incident-db-down');
   });
 });
