@@ -3,7 +3,7 @@
  * its deadline? Opens N P1 incidents (default 1,000) with a short time to acknowledge, lets each escalate from
  * level 1 to level 2, and measures, per incident, the level-2 deadline → the notice being sent (p50 / p99 / max).
  *
- * Runs alone (`npx tsx bench/escalation.ts [--incidents 1000]`) on its own embedded stack (free ports);
+ * Runs alone (`npx tsx bench/escalation.ts [--incidents 1000] [--ack-timeout 120]`) on its own embedded stack (free ports);
  * writes bench/results/escalation.json. `run()` is what `npm run bench` calls.
  */
 import { randomUUID } from 'node:crypto';
@@ -53,7 +53,8 @@ export async function run(
   options: { incidents?: number; ackTimeoutSeconds?: number } = {},
 ): Promise<EscalationBenchResult> {
   const count = options.incidents ?? 1000;
-  const ackTimeoutSeconds = options.ackTimeoutSeconds ?? 20;
+  // Every incident must be open before the first deadline, or the opening load is measured as lateness.
+  const ackTimeoutSeconds = options.ackTimeoutSeconds ?? Math.max(20, Math.ceil(count / 10));
   const log = createLogger('warn');
   const dir = join(tmpdir(), `opsflow-bench-escalation-${process.pid}`);
   mkdirSync(dir, { recursive: true });
@@ -158,9 +159,11 @@ export async function run(
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const arg = process.argv.indexOf('--incidents');
-  const incidents = arg > 0 ? Number(process.argv[arg + 1]) : undefined;
-  run({ incidents })
+  const flag = (name: string) => {
+    const at = process.argv.indexOf(name);
+    return at > 0 ? Number(process.argv[at + 1]) : undefined;
+  };
+  run({ incidents: flag('--incidents'), ackTimeoutSeconds: flag('--ack-timeout') })
     .then((result) => {
       const out = fileURLToPath(new URL('./results/', import.meta.url));
       mkdirSync(out, { recursive: true });
