@@ -4,7 +4,6 @@
  * on today's code, and writes the history. `npx tsx scripts/record-histories.ts [substring]`.
  */
 import proto from '@temporalio/proto';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRun } from '../src/temporal/start.js';
@@ -20,13 +19,14 @@ async function run(): Promise<void> {
   try {
     // The same per-run environment the tests use: real workers, own database and task queues.
     const { startTestEnv } = await import('../test/harness.js');
-    const env = await startTestEnv();
+    const env = await startTestEnv({ zohoSimulator: true, highlevelSimulator: true });
     try {
       mkdirSync(OUT, { recursive: true });
       for (const c of REPLAY_CASES.filter((c) => `${c.workflow}-${c.name}`.includes(filter))) {
         const { handle } = await startRun(env.client, {
           workflow: c.workflow,
-          workflowId: `replay-${c.workflow}-${c.name}-${randomUUID().slice(0, 8)}`,
+          // The replayer runs each fixture under `<workflow>-<name>`; ids derived from it (children) must agree.
+          workflowId: `${c.workflow}-${c.name}`,
           taskQueue: env.config.taskQueues.main,
           kind: c.kind,
           summary: `Replay fixture ${c.workflow} ${c.name}`,
@@ -41,7 +41,9 @@ async function run(): Promise<void> {
           bytes: String,
           longs: String,
         });
-        writeFileSync(file, `${JSON.stringify(history, null, 1)}\n`);
+        // Stack traces name files of the recording machine; replay does not read them.
+        const scrubbed = JSON.stringify(history, (key, value: unknown) => (key === 'stackTrace' ? '' : value), 1);
+        writeFileSync(file, `${scrubbed}\n`);
         console.log(`recorded ${file}`);
       }
     } finally {

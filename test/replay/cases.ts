@@ -13,4 +13,19 @@ export interface ReplayCase {
 
 export const REPLAY_CASES: ReplayCase[] = [
   { workflow: 'monitorIntegrations', name: 'healthy', kind: 'monitor', args: [] },
+  { workflow: 'refreshExpiringTokens', name: 'nothing-due', kind: 'token-refresh', args: [{}] },
+  { workflow: 'weeklyRunbook', name: 'empty-week', kind: 'weekly', args: [] },
+  {
+    workflow: 'backfill',
+    name: 'zoho-dry-run',
+    kind: 'backfill',
+    args: [
+      {
+        integration: 'zoho',
+        entities: ['customers', 'subscriptions', 'invoices', 'payments'],
+        mode: 'all',
+        dryRun: true,
+      },
+    ],
+  },
 ];
