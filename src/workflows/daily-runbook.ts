@@ -3,7 +3,7 @@ import type { Activities } from '../activities/index.js';
 import type { WebhookRetryOptions } from '../activities/runbooks-daily.js';
 import type { RunStatus } from './run-status.js';
 import { openRunbookIncident, publishReport } from './runbooks/handoffs.js';
-import { BATCH_STEP, FIGURES_STEP } from './runbooks/policies.js';
+import { BATCH_STEP, FIGURES_STEP } from './policies.js';
 import { retryFailedSyncs } from './runbooks/seams.js';
 import { runSteps, showFinal, verdictOf, type StepResult } from './runbooks/steps.js';
 import { refreshTokensStep } from './runbooks/tokens.js';

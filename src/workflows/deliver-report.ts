@@ -1,6 +1,6 @@
 import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { HANDOFF_STEP } from './runbooks/policies.js';
+import { HANDOFF_STEP } from './policies.js';
 
 const handoff = proxyActivities<Activities>(HANDOFF_STEP);
 

@@ -3,7 +3,7 @@ import type { Activities } from '../activities/index.js';
 import type { RunStatus } from './run-status.js';
 import { publishReport } from './runbooks/handoffs.js';
 import { kpiReview } from './runbooks/kpis.js';
-import { FIGURES_STEP } from './runbooks/policies.js';
+import { FIGURES_STEP } from './policies.js';
 import { RETENTION_POLICY_NAMES, runRetention } from './runbooks/retention.js';
 import { reconcileEveryEntity } from './runbooks/seams.js';
 import { runSteps, showFinal, verdictOf } from './runbooks/steps.js';

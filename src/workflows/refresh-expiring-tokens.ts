@@ -12,8 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, ExpiringInstallation } from '../activities/index.js';
 import { Integration, OpsKind } from '../temporal/search-attributes.js';
-import { DATABASE_STEP } from './policies.js';
-import { HANDOFF_STEP } from './runbooks/policies.js';
+import { DATABASE_STEP, HANDOFF_STEP } from './policies.js';
 import { queuesFromMain } from './queues.js';
 
 /**

@@ -2,7 +2,7 @@ import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@tempora
 import type { Activities } from '../activities/index.js';
 import type { RunStatus } from './run-status.js';
 import { publishReport } from './runbooks/handoffs.js';
-import { BATCH_STEP, FIGURES_STEP } from './runbooks/policies.js';
+import { BATCH_STEP, FIGURES_STEP } from './policies.js';
 import { runSteps, showFinal, verdictOf } from './runbooks/steps.js';
 
 const figures = proxyActivities<Activities>(FIGURES_STEP);

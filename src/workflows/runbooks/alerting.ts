@@ -2,7 +2,7 @@ import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { DATABASE_STEP } from '../policies.js';
 import type { RunStep } from '../run-status.js';
-import { HANDOFF_STEP } from './policies.js';
+import { HANDOFF_STEP } from '../policies.js';
 import { workflowClock } from './steps.js';
 
 const db = proxyActivities<Activities>(DATABASE_STEP);

@@ -4,7 +4,7 @@ import type { ReportInput } from '../../reports/build.js';
 import type { Verdict } from '../../reports/types.js';
 import { Health, OpsKind } from '../../temporal/search-attributes.js';
 import type { RunStatus } from '../run-status.js';
-import { HANDOFF_STEP } from './policies.js';
+import { HANDOFF_STEP } from '../policies.js';
 
 const handoff = proxyActivities<Activities>(HANDOFF_STEP);
 

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import { BATCH_STEP } from './policies.js';
+import { BATCH_STEP } from '../policies.js';
 import type { StepResult } from './steps.js';
 import { RETENTION_POLICIES } from './targets.js';
 

@@ -2,7 +2,7 @@ import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflo
 import type { Activities } from '../../activities/index.js';
 import { OpsKind } from '../../temporal/search-attributes.js';
 import type { TokenRefreshStatus } from '../refresh-expiring-tokens.js';
-import { FIGURES_STEP } from './policies.js';
+import { FIGURES_STEP } from '../policies.js';
 import type { StepResult } from './steps.js';
 
 const figures = proxyActivities<Activities>(FIGURES_STEP);
