@@ -211,12 +211,14 @@ describe('incident escalation', () => {
         workflowBundle: { codePath: testStack().workflowBundlePath },
       });
       const running = replacement.map((w) => w.run());
+      void Promise.allSettled(running);
       const escalated = await eventually(
         async () => {
           const s = await env.client.workflow.getHandle(incident.workflowId).query<IncidentState>('status');
           return notified(s, 2).length > 0 ? s : undefined;
         },
-        20_000,
+        // The fired timer's task may first wait out the stopped worker's sticky queue (10 s) before it moves on.
+        60_000,
         'level 2 after the restart',
       );
       assert.equal(escalated.level, 2);
@@ -231,9 +233,10 @@ describe('incident escalation', () => {
         [`incident/${incident.id}/%`],
       );
       assert.equal(rows[0]?.n, 4); // level 1: mail + chat; level 2: mail + SMS
-      for (const w of replacement) w.shutdown();
-      await Promise.allSettled(running);
     } finally {
+      // Workers release the connection only once stopped; closing it earlier would hide the test's own failure.
+      for (const w of replacement) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.allSettled(replacement.map((w) => eventually(async () => w.getState() === 'STOPPED', 30_000)));
       await connection.close();
     }
   });
