@@ -55,6 +55,23 @@ const encryptionKey = optionalString.refine(
   'expected 32 bytes, base64-encoded (openssl rand -base64 32)',
 );
 
+/** A positive rate (calls per minute, activities per second); a typo must not become "unlimited" or zero. */
+const rate = (unit: string, fallback: number) =>
+  z.coerce
+    .number({ error: `expected a number of ${unit}` })
+    .positive(`expected a positive number of ${unit}`)
+    .default(fallback);
+
+/**
+ * Vendor limits Opsflow keeps to, at 80 % of the plans we design for (see docs/integrations.md): ZOHO allows 150
+ * calls per minute per organization, HighLevel 100 requests per 10 s per location.
+ */
+export const DEFAULT_ZOHO_CALLS_PER_MINUTE = 0.8 * 150;
+/** One ZOHO activity starts per half second at most; the call budget, not this, bounds calls. */
+export const DEFAULT_ZOHO_QUEUE_ACTIVITIES_PER_SECOND = DEFAULT_ZOHO_CALLS_PER_MINUTE / 60;
+/** One HighLevel activity makes one call, so the queue limit is the call limit: 80 % of 10/s. */
+export const DEFAULT_HIGHLEVEL_QUEUE_ACTIVITIES_PER_SECOND = 0.8 * (100 / 10);
+
 const EnvSchema = z.object({
   OPSFLOW_HOST: z.string().default('127.0.0.1'),
   OPSFLOW_PORT: port(3000),
@@ -122,6 +139,11 @@ const EnvSchema = z.object({
   ZOHO_API_BASE_URL: z.url({ error: 'expected an absolute URL' }).optional(),
   ZOHO_ACCOUNTS_URL: z.url({ error: 'expected an absolute URL' }).optional(),
   OPSFLOW_ZOHO_SIM_PORT: port(4020),
+  /** ZOHO calls per minute for the whole organization, shared by every worker through PostgreSQL. */
+  ZOHO_CALLS_PER_MINUTE: rate('calls per minute', DEFAULT_ZOHO_CALLS_PER_MINUTE),
+  /** Server-side limits of the vendor task queues (activity starts per second, all workers together). */
+  ZOHO_QUEUE_ACTIVITIES_PER_SECOND: rate('activities per second', DEFAULT_ZOHO_QUEUE_ACTIVITIES_PER_SECOND),
+  HIGHLEVEL_QUEUE_ACTIVITIES_PER_SECOND: rate('activities per second', DEFAULT_HIGHLEVEL_QUEUE_ACTIVITIES_PER_SECOND),
 
   ...INCIDENT_ENV,
 });
@@ -157,6 +179,8 @@ export interface Config {
   cacheDir: string;
   timeZone: string;
   taskQueues: TaskQueues;
+  /** Server-side rate limits of the vendor queues, in activity starts per second across all workers. */
+  queueLimits: { highlevel: number; zoho: number };
   /**
    * OPSFLOW_TASK_QUEUE_PREFIX: also prefixes workflow ids derived from business keys (incidents), so deployments
    * that share a namespace never steer each other's runs.
@@ -207,6 +231,8 @@ export interface Config {
     clientSecret: string;
     refreshToken: string;
     organizationId: string;
+    /** The organization's call budget per minute, shared by every worker (ZOHO_CALLS_PER_MINUTE). */
+    callsPerMinute: number;
     simulatorPort: number;
   };
   /** Escalation targets per level and the SMS provider (see src/incidents/settings.ts). */
@@ -297,6 +323,7 @@ export function loadConfig(env: Env): Config {
     cacheDir: e.OPSFLOW_CACHE_DIR ?? join(cacheRoot, 'opsflow'),
     timeZone: e.OPSFLOW_TIMEZONE,
     taskQueues: taskQueuesFor(e.OPSFLOW_TASK_QUEUE_PREFIX),
+    queueLimits: { highlevel: e.HIGHLEVEL_QUEUE_ACTIVITIES_PER_SECOND, zoho: e.ZOHO_QUEUE_ACTIVITIES_PER_SECOND },
     idPrefix: e.OPSFLOW_TASK_QUEUE_PREFIX,
     logLevel: e.OPSFLOW_LOG_LEVEL,
     encryptionKey: e.OPSFLOW_ENCRYPTION_KEY ? Buffer.from(e.OPSFLOW_ENCRYPTION_KEY, 'base64') : undefined,
@@ -343,6 +370,7 @@ export function loadConfig(env: Env): Config {
       clientSecret: e.ZOHO_CLIENT_SECRET ?? 'demo-zoho-secret',
       refreshToken: e.ZOHO_REFRESH_TOKEN ?? 'demo-zoho-refresh-token',
       organizationId: e.ZOHO_ORGANIZATION_ID ?? '10234695',
+      callsPerMinute: e.ZOHO_CALLS_PER_MINUTE,
       simulatorPort: e.OPSFLOW_ZOHO_SIM_PORT,
     },
     ...incidentSettings(e, { demo, timeZone: e.OPSFLOW_TIMEZONE }),
@@ -360,4 +388,38 @@ export function loadConfigOrExit(): Config {
     }
     throw err;
   }
+}
+
+/** Where the operator CLI finds the API, and the token it sends. */
+export interface CliConfig {
+  apiUrl: string;
+  /** OPSFLOW_API_TOKEN, or else the demo token `npm start` writes to `<data dir>/api-token`. */
+  token?: string;
+  tokenFile: string;
+}
+
+const CliEnvSchema = z.object({
+  OPSFLOW_API_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://127.0.0.1:3000' })
+    .default('http://127.0.0.1:3000'),
+  OPSFLOW_API_TOKEN: z.string().min(1).optional(),
+  OPSFLOW_DATA_DIR: z.string().default('.data'),
+});
+
+/**
+ * The operator CLI's settings: it talks to the API over HTTP and needs none of the server's configuration.
+ *
+ * @throws {ConfigError} naming the malformed variable.
+ * @example
+ * const { apiUrl, token } = loadCliConfig(process.env);
+ */
+export function loadCliConfig(env: Env): CliConfig {
+  const parsed = CliEnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, env));
+  const e = parsed.data;
+  return {
+    apiUrl: e.OPSFLOW_API_URL.replace(/\/$/, ''),
+    token: e.OPSFLOW_API_TOKEN,
+    tokenFile: join(resolve(e.OPSFLOW_DATA_DIR), 'api-token'),
+  };
 }

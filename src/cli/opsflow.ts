@@ -5,8 +5,8 @@
  * (default http://127.0.0.1:3000) and OPSFLOW_API_TOKEN (default: the demo token in .data/api-token).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigError, loadCliConfig } from '../config.js';
 import { renderProgress } from './progress.js';
 
 interface Backfill {
@@ -22,16 +22,13 @@ interface Backfill {
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 
 function connection(): { url: string; token: string } {
-  const url = (process.env.OPSFLOW_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
-  let token = process.env.OPSFLOW_API_TOKEN;
-  if (!token) {
-    try {
-      token = readFileSync(join(process.env.OPSFLOW_DATA_DIR ?? '.data', 'api-token'), 'utf8').trim();
-    } catch {
-      throw new Error('Set OPSFLOW_API_TOKEN (or run `npm start` once so .data/api-token exists)');
-    }
+  const cli = loadCliConfig(process.env);
+  if (cli.token) return { url: cli.apiUrl, token: cli.token };
+  try {
+    return { url: cli.apiUrl, token: readFileSync(cli.tokenFile, 'utf8').trim() };
+  } catch {
+    throw new ConfigError('Set OPSFLOW_API_TOKEN (or run `npm start` once so .data/api-token exists)');
   }
-  return { url, token };
 }
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {

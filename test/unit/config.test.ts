@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, taskQueuesFor } from '../../src/config.js';
+import { ConfigError, loadCliConfig, loadConfig, taskQueuesFor } from '../../src/config.js';
 
 describe('configuration', () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -65,5 +65,19 @@ describe('configuration', () => {
 
   it('derives task queues from the prefix', () => {
     assert.deepEqual(taskQueuesFor('t-1-'), { main: 't-1-opsflow', highlevel: 't-1-highlevel', zoho: 't-1-zoho' });
+  });
+
+  it('gives the operator CLI the API address and token, and names a malformed address', () => {
+    const cli = loadCliConfig({ OPSFLOW_API_URL: 'https://ops.example.com/', OPSFLOW_API_TOKEN: 't0ken' });
+    assert.equal(cli.apiUrl, 'https://ops.example.com');
+    assert.equal(cli.token, 't0ken');
+    const demo = loadCliConfig({ OPSFLOW_DATA_DIR: 'demo-data' });
+    assert.equal(demo.apiUrl, 'http://127.0.0.1:3000');
+    assert.equal(demo.token, undefined);
+    assert.match(demo.tokenFile, /demo-data[\\/]api-token$/);
+    assert.throws(
+      () => loadCliConfig({ OPSFLOW_API_URL: 'localhost:3000' }),
+      (err: Error) => err instanceof ConfigError && /OPSFLOW_API_URL/.test(err.message),
+    );
   });
 });
