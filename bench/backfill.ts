@@ -12,13 +12,13 @@ import { logAttempt, markSynced, selectPage } from '../src/backfill/records.js';
 import { startRun } from '../src/temporal/start.js';
 import type { BackfillStatus } from '../src/workflows/backfill.js';
 import { seedBilling, startBackfillEnv } from '../test/backfill-env.js';
-import { ensureBenchStack } from './backfill-stack.js';
+import { ensurePrivateStack } from '../test/stack.js';
 
 const CUSTOMERS = Number(process.env.BENCH_BACKFILL_CUSTOMERS ?? 60);
 const BUDGET_PER_MINUTE = Number(process.env.BENCH_BACKFILL_RPM ?? 600);
 
 export async function run() {
-  const stopStack = await ensureBenchStack();
+  const stopStack = await ensurePrivateStack('bench-backfill');
   const env = await startBackfillEnv();
   try {
     // 1. Budget: a paced run against the budget; calls per minute from the simulator's own count.

@@ -3,20 +3,14 @@
  * its deadline? Opens N P1 incidents (default 1,000) with a short time to acknowledge, lets each escalate from
  * level 1 to level 2, and measures, per incident, the level-2 deadline → the notice being sent (p50 / p99 / max).
  *
- * Runs alone (`npx tsx bench/escalation.ts [--incidents 1000] [--ack-timeout 120]`) on its own embedded stack (free ports);
+ * Runs alone (`npx tsx bench/escalation.ts [--incidents 1000] [--ack-timeout 120]`) on its own private stack (test/stack.ts);
  * writes bench/results/escalation.json. `run()` is what `npm run bench` calls.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
-import { migrate } from '../src/db/migrate.js';
-import { startMailCapture } from '../src/dev/mail-capture.js';
-import { freePort } from '../src/dev/ports.js';
-import { startEmbeddedPostgres } from '../src/dev/postgres.js';
-import { startTemporalDevServer } from '../src/dev/temporal.js';
 import { openIncident } from '../src/incidents/open.js';
 import { createHighLevelServices } from '../src/integrations/highlevel/index.js';
 import { createZohoClient } from '../src/integrations/zoho/client.js';
@@ -24,6 +18,8 @@ import { createLogger } from '../src/logger.js';
 import { openServices } from '../src/services.js';
 import { createWorkers, installRuntimeLogger } from '../src/worker.js';
 import type { TimelineEvent } from '../src/workflows/incident/types.js';
+import { createTestDatabase } from '../test/harness.js';
+import { startPrivateStack } from '../test/stack.js';
 
 export interface EscalationBenchResult {
   incidents: number;
@@ -56,39 +52,23 @@ export async function run(
   // Every incident must be open before the first deadline, or the opening load is measured as lateness.
   const ackTimeoutSeconds = options.ackTimeoutSeconds ?? Math.max(20, Math.ceil(count / 10));
   const log = createLogger('warn');
-  const dir = join(tmpdir(), `opsflow-bench-escalation-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  const [pgPort, temporalPort, uiPort, smtpPort, mailboxPort] = await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
-  );
-  const base = loadConfig({});
-  const [db, temporal, mail] = await Promise.all([
-    startEmbeddedPostgres({ dir: join(dir, 'pg'), port: pgPort!, log, persistent: false }),
-    startTemporalDevServer({
-      cliPath: base.temporal.cliPath,
-      cacheDir: base.cacheDir,
-      port: temporalPort!,
-      uiPort: uiPort!,
-      namespace: 'default',
-      log,
-    }),
-    startMailCapture({ smtpPort: smtpPort!, httpPort: mailboxPort!, log }),
-  ]);
+  // Its own stack even under bench/run.ts: the lateness measured is of this load alone.
+  const stack = await startPrivateStack({ name: 'bench-escalation', activate: true });
   try {
-    await migrate(db.url);
+    const databaseUrl = await createTestDatabase();
     const config = loadConfig({
-      TEMPORAL_ADDRESS: temporal.address,
-      DATABASE_URL: db.url,
-      SMTP_URL: mail.smtpUrl,
+      TEMPORAL_ADDRESS: stack.stack.temporalAddress,
+      DATABASE_URL: databaseUrl,
+      SMTP_URL: stack.stack.smtpUrl,
       OPSFLOW_API_TOKEN: `bench-${randomUUID()}`,
-      OPSFLOW_DATA_DIR: dir,
+      OPSFLOW_DATA_DIR: stack.stack.runDir,
       // two levels, by email only, no repeats: each incident sends exactly two notices
       OPSFLOW_ESCALATION_L1_EMAILS: 'ops@example.test',
       OPSFLOW_ESCALATION_L2_EMAILS: 'engineering@example.test',
       OPSFLOW_INCIDENT_POLICY: '{"P1": {"repeats": 0}}',
     });
     installRuntimeLogger(log, 'warn');
-    const services = await openServices(config, db.url, log);
+    const services = await openServices(config, databaseUrl, log);
     const workers = await createWorkers({
       config,
       connection: services.workerConnection,
@@ -152,9 +132,7 @@ export async function run(
       escalated: sorted.length,
     };
   } finally {
-    await Promise.allSettled([temporal.stop(), mail.stop()]);
-    await db.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { startRun } from '../src/temporal/start.js';
 import type { BackfillStatus } from '../src/workflows/backfill.js';
 import { seedBilling, startBackfillEnv } from '../test/backfill-env.js';
-import { ensureBenchStack } from './backfill-stack.js';
+import { ensurePrivateStack } from '../test/stack.js';
 
 const BASE_CUSTOMERS = Number(process.env.BENCH_GROWTH_CUSTOMERS ?? 25);
 
@@ -57,7 +57,7 @@ async function measure(customers: number) {
 }
 
 export async function run() {
-  const stopStack = await ensureBenchStack();
+  const stopStack = await ensurePrivateStack('bench-growth');
   let one: Awaited<ReturnType<typeof measure>>;
   let ten: Awaited<ReturnType<typeof measure>>;
   try {

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPrivateTestStack } from '../scripts/test-stack.js';
+import { startPrivateStack } from '../test/stack.js';
 
 /** What a benchmark reports: named measurements and the ratios that judge them. */
 export interface BenchResult {
@@ -33,7 +33,7 @@ function asResult(name: string, value: unknown): BenchResult {
 async function main(): Promise<void> {
   const filter = process.argv[2] ?? '';
   const modules = readdirSync(DIR).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f.includes(filter));
-  const stack = await startPrivateTestStack();
+  const stack = await startPrivateStack({ name: 'bench', activate: true });
   const results: BenchResult[] = [];
   try {
     for (const file of modules.sort()) {

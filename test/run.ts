@@ -1,26 +1,15 @@
 /**
- * The test run: starts one Temporal dev server, one embedded PostgreSQL (with a migrated template database)
- * and one SMTP capture server for the whole run, bundles the workflows once, then runs every test file with
- * Node's test runner. Test files reach the shared stack through `test/harness.ts`.
+ * The test run: starts one stack for the whole run (test/stack.ts: Temporal dev server, embedded PostgreSQL with a
+ * migrated template database, SMTP capture, the workflow bundle), then runs every test file with Node's test runner.
+ * Test files reach the shared stack through `test/harness.ts`.
  */
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { loadConfig } from '../src/config.js';
-import { migrate } from '../src/db/migrate.js';
-import { startMailCapture } from '../src/dev/mail-capture.js';
-import { freePort } from '../src/dev/ports.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../src/dev/postgres.js';
-import { startTemporalDevServer } from '../src/dev/temporal.js';
-import { createLogger } from '../src/logger.js';
-import { WORKFLOWS_PATH } from '../src/worker.js';
-import type { TestStack } from './harness.js';
+import { startPrivateStack } from './stack.js';
 
-const quietBundlerLogger = new DefaultLogger('WARN');
 const ROOT = new URL('..', import.meta.url).pathname;
 const RUN_DIR = join(ROOT, '.data', `test-run-${process.pid}`);
-const TEMPLATE_DB = 'opsflow_template';
 
 function testFiles(dir: string, filter: string[]): string[] {
   const found: string[] = [];
@@ -33,47 +22,10 @@ function testFiles(dir: string, filter: string[]): string[] {
 }
 
 async function main(): Promise<number> {
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
-  const config = loadConfig({});
   const filter = process.argv.slice(2);
-  mkdirSync(RUN_DIR, { recursive: true });
-
-  const [pgPort, temporalPort, uiPort, smtpPort, mailboxPort] = await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
-  );
   const started = Date.now();
-  const [db, temporal, mail] = await Promise.all([
-    startEmbeddedPostgres({ dir: join(RUN_DIR, 'postgres'), port: pgPort!, log, persistent: false }),
-    startTemporalDevServer({
-      cliPath: config.temporal.cliPath,
-      cacheDir: config.cacheDir,
-      port: temporalPort!,
-      uiPort: uiPort!,
-      namespace: 'default',
-      log,
-    }),
-    startMailCapture({ smtpPort: smtpPort!, httpPort: mailboxPort!, log }),
-  ]);
+  const { stackFile, stop } = await startPrivateStack({ dir: RUN_DIR });
   try {
-    await ensureDatabase(db.adminUrl, TEMPLATE_DB);
-    const templateUrl = db.adminUrl.replace(/\/postgres$/, `/${TEMPLATE_DB}`);
-    await migrate(templateUrl);
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
-    const bundlePath = join(RUN_DIR, 'workflow-bundle.js');
-    writeFileSync(bundlePath, code);
-
-    const stack: TestStack = {
-      adminUrl: db.adminUrl,
-      templateDatabase: TEMPLATE_DB,
-      temporalAddress: temporal.address,
-      temporalUiPort: uiPort!,
-      smtpUrl: mail.smtpUrl,
-      mailboxUrl: mail.mailboxUrl,
-      workflowBundlePath: bundlePath,
-      runDir: RUN_DIR,
-    };
-    const stackFile = join(RUN_DIR, 'stack.json');
-    writeFileSync(stackFile, JSON.stringify(stack));
     console.log(`test stack ready in ${Math.round((Date.now() - started) / 1000)} s`);
 
     const files = testFiles(join(ROOT, 'test'), filter);
@@ -96,9 +48,7 @@ async function main(): Promise<number> {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => child.kill(signal));
     });
   } finally {
-    await Promise.allSettled([temporal.stop(), mail.stop()]);
-    await db.stop();
-    rmSync(RUN_DIR, { recursive: true, force: true });
+    await stop();
   }
 }
 

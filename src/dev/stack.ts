@@ -6,10 +6,10 @@ import type { Logger } from '../logger.js';
 import { startHighLevelSimulator } from '../simulators/highlevel/index.js';
 import { startZohoSimulator } from '../simulators/zoho/index.js';
 import { startSmsSimulator } from '../simulators/sms/index.js';
-import { startMailCapture } from './mail-capture.js';
+import { startMailCapture, type MailCapture } from './mail-capture.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { assertPortFree } from './ports.js';
-import { startTemporalDevServer } from './temporal.js';
+import { startTemporalDevServer, type DevServer } from './temporal.js';
 
 /** Where each part of the running stack can be reached. */
 export interface Stack {
@@ -23,6 +23,26 @@ export interface Stack {
   /** Base URLs of the vendor simulators started in demo mode. */
   simulators: { highlevel?: string; zoho?: string; sms?: string };
   stop(): Promise<void>;
+}
+
+type Part = { stop(): Promise<void> } | undefined;
+
+/**
+ * Starts independent parts of a stack at once. Each part that started has its `stop` pushed onto `stops` (stop
+ * them in reverse), including when another part failed, whose error is then thrown: nothing is left running.
+ *
+ * @example
+ * const [db, mail] = await startParts([startEmbeddedPostgres(pgOptions), startMailCapture(mailOptions)], stops);
+ */
+export async function startParts<T extends readonly Part[]>(
+  parts: { [K in keyof T]: Promise<T[K]> | T[K] },
+  stops: Array<() => Promise<void>>,
+): Promise<T> {
+  const started = await Promise.allSettled(parts);
+  for (const part of started) if (part.status === 'fulfilled' && part.value) stops.push(part.value.stop);
+  const failed = started.find((part) => part.status === 'rejected');
+  if (failed) throw failed.reason;
+  return started.map((part) => (part.status === 'fulfilled' ? part.value : undefined)) as unknown as T;
 }
 
 /**
@@ -50,35 +70,30 @@ export async function startStack(config: Config, log: Logger): Promise<Stack> {
     for (const s of stops.reverse()) await s().catch((err: Error) => log.warn({ err: err.message }, 'stop failed'));
   };
   try {
-    const started = await Promise.allSettled([
-      config.database.url
-        ? { url: config.database.url, stop: async () => undefined }
-        : startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres'), port: config.database.embeddedPort, log }),
-      config.temporal.embedded
-        ? startTemporalDevServer({
-            cliPath: config.temporal.cliPath,
-            cacheDir: config.cacheDir,
-            dbFile: join(config.dataDir, 'temporal.db'),
-            port: temporalPort,
-            uiPort: config.temporal.uiPort,
-            namespace: config.temporal.namespace,
-            log,
-          })
-        : undefined,
-      config.mail.smtpUrl
-        ? undefined
-        : startMailCapture({ smtpPort: config.mail.capturePort, httpPort: config.mail.mailboxPort, log }),
-    ]);
-    for (const part of started) if (part.status === 'fulfilled' && part.value) stops.push(part.value.stop);
-    const failed = started.find((part) => part.status === 'rejected');
-    if (failed) throw failed.reason;
-    const [database, temporal, mail] = started.map((part) =>
-      part.status === 'fulfilled' ? part.value : undefined,
-    ) as [
-      { url: string; stop(): Promise<void> },
-      Awaited<ReturnType<typeof startTemporalDevServer>> | undefined,
-      Awaited<ReturnType<typeof startMailCapture>> | undefined,
-    ];
+    const [database, temporal, mail] = await startParts<
+      [{ url: string; stop(): Promise<void> }, DevServer | undefined, MailCapture | undefined]
+    >(
+      [
+        config.database.url
+          ? { url: config.database.url, stop: async () => undefined }
+          : startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres'), port: config.database.embeddedPort, log }),
+        config.temporal.embedded
+          ? startTemporalDevServer({
+              cliPath: config.temporal.cliPath,
+              cacheDir: config.cacheDir,
+              dbFile: join(config.dataDir, 'temporal.db'),
+              port: temporalPort,
+              uiPort: config.temporal.uiPort,
+              namespace: config.temporal.namespace,
+              log,
+            })
+          : undefined,
+        config.mail.smtpUrl
+          ? undefined
+          : startMailCapture({ smtpPort: config.mail.capturePort, httpPort: config.mail.mailboxPort, log }),
+      ],
+      stops,
+    );
     await migrate(database.url, log);
     // Demo mode: the vendor simulators stand in for HighLevel and ZOHO (started here, on their fixed ports).
     const simulators: Stack['simulators'] = {};
