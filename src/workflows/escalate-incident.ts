@@ -140,7 +140,7 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
   let dueAt = now();
   while (s.status !== 'resolved') {
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+    if (info.continueAsNewSuggested || info.historyLength > (input.historyLimit ?? MAX_HISTORY_EVENTS)) {
       await condition(allHandlersFinished);
       await mirror();
       return continueAsNew<typeof escalateIncident>({ ...input, state: s });

@@ -97,6 +97,8 @@ export interface EscalateIncidentInput {
   /** Link to the incident in notifications. */
   incidentUrl: string;
   state?: IncidentState;
+  /** Continue as new past this many history events (default 4,000; Temporal's own suggestion also counts). */
+  historyLimit?: number;
 }
 
 export interface ActorArgs {
