@@ -25,6 +25,9 @@ export interface RecordFilter {
   /** ISO times; records created in [since, until). */
   since?: string;
   until?: string;
+  /** ISO times; records whose last failure (their last update in `failed` state) falls in [failedSince, failedUntil). */
+  failedSince?: string;
+  failedUntil?: string;
   /** Exactly these records, whatever their state. */
   recordIds?: number[];
   /** Exactly the local records a stored reconciliation report lists as missing remotely or different (a repair). */
@@ -60,6 +63,8 @@ function where(entity: ZohoEntity, filter: RecordFilter, first: number): { sql: 
   const params: unknown[] = [];
   if (filter.since) parts.push(`t.created_at >= $${first + params.push(filter.since) - 1}`);
   if (filter.until) parts.push(`t.created_at < $${first + params.push(filter.until) - 1}`);
+  if (filter.failedSince) parts.push(`t.updated_at >= $${first + params.push(filter.failedSince) - 1}`);
+  if (filter.failedUntil) parts.push(`t.updated_at < $${first + params.push(filter.failedUntil) - 1}`);
   return { sql: parts.join(' AND '), params };
 }
 

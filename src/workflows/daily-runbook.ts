@@ -79,12 +79,17 @@ async function stuckWork(asOf: string): Promise<StepResult> {
 export async function dailyRunbook(input: DailyRunbookInput = {}): Promise<RunStatus> {
   const state: RunStatus = { status: 'running', steps: [] };
   setHandler(dailyRunbookStatusQuery, () => state);
+  // The run's window, from workflow time: the same on every replay and on every worker.
   const asOf = workflowInfo().startTime.toISOString();
+  const dayBefore = new Date(Date.parse(asOf) - 86_400_000).toISOString();
 
   const data = await runSteps(TITLE, state, [
     ['integration health', integrationHealth],
     ['token refresh', () => refreshTokensStep(asOf)],
-    ['failed syncs', async () => retryFailedSyncs(await figures.countFailedSyncs({ asOf }))],
+    [
+      'failed syncs',
+      async () => retryFailedSyncs(await figures.countFailedSyncs({ asOf }), { since: dayBefore, until: asOf }),
+    ],
     ['webhook retries', () => webhookRetries({ ...WEBHOOK_RETRY, ...input.webhookRetry })],
     ['stuck work', () => stuckWork(asOf)],
   ]);
@@ -93,7 +98,7 @@ export async function dailyRunbook(input: DailyRunbookInput = {}): Promise<RunSt
   await publishReport(state, {
     kind: 'daily',
     health,
-    periodStart: new Date(Date.parse(asOf) - 86_400_000).toISOString(),
+    periodStart: dayBefore,
     periodEnd: asOf,
     figures: {
       failedSyncs: data['failed syncs'],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Health } from '../../src/temporal/search-attributes.js';
+import type { BackfillStatus } from '../../src/workflows/backfill.js';
 import { eventually } from '../harness.js';
 import { mailTo } from '../integration/incident-doubles.js';
 import {
@@ -12,14 +13,19 @@ import {
   type RunbookEnv,
 } from './runbook-fixtures.js';
 
-async function insertFailedCustomers(r: RunbookEnv, n: number, hoursAgo: number) {
+/** Inserts `n` customers whose sync failed `hoursAgo` hours ago (created 3 days ago); answers their ids. */
+async function insertFailedCustomers(r: RunbookEnv, n: number, hoursAgo: number): Promise<number[]> {
+  const ids: number[] = [];
   for (let i = 0; i < n; i++) {
-    await r.env.pool.query(
+    const { rows } = await r.env.pool.query<{ id: number }>(
       `INSERT INTO customers (reference, display_name, email, sync_state, sync_attempts, last_error_class, updated_at, created_at)
-       VALUES ($1, 'Failed Co', 'f@example.test', 'failed', 3, 'validation', now() - make_interval(hours => $2), now() - interval '3 days')`,
+       VALUES ($1, 'Failed Co', 'f@example.test', 'failed', 3, 'validation', now() - make_interval(hours => $2), now() - interval '3 days')
+       RETURNING id`,
       [`cust-failed-${hoursAgo}-${i}-${Math.random()}`, hoursAgo],
     );
+    ids.push(Number(rows[0]!.id));
   }
+  return ids;
 }
 
 /** Records in `failed` state whose failure is less than 24 h old, per entity. */
@@ -129,6 +135,30 @@ describe('daily runbook', () => {
     const mail = await eventually(async () => (await mailTo(r.opsEmail)).find((m) => m.subject.includes(report.title)));
     assert.match(mail.subject, /\[DEGRADED\]/);
     assert.equal(await eventually(async () => r.chat.received.length > 0), true);
+  });
+
+  it('hands to the backfill only the records that failed in the last 24 h', async () => {
+    await settleBackfills(r);
+    const [recent] = await insertFailedCustomers(r, 1, 1);
+    const [old] = await insertFailedCustomers(r, 1, 48);
+    const before = await r.env.pool.query(`SELECT sync_state, updated_at FROM customers WHERE id = $1`, [old]);
+
+    const { workflowId, report } = await runRunbook(r.env, 'daily', 'dailyRunbook');
+    const retry = `${workflowId}-retry-failed`;
+    const handedOff = (await r.env.client.workflow.getHandle(retry).result()) as BackfillStatus;
+    const attempted = await r.env.pool.query<{ record_id: string }>(
+      `SELECT DISTINCT record_id FROM zoho_sync_logs WHERE run_id = $1 AND entity = 'customers'`,
+      [retry],
+    );
+    const ids = attempted.rows.map((x) => Number(x.record_id));
+
+    assert.ok(ids.includes(recent!), 'the customer that failed 1 h ago is retried');
+    assert.ok(!ids.includes(old!), 'the customer that failed 2 days ago is not');
+    assert.equal(handedOff.byEntity.customers?.total, ids.length, 'the backfill selected exactly what it attempted');
+    const after = await r.env.pool.query(`SELECT sync_state, updated_at FROM customers WHERE id = $1`, [old]);
+    assert.deepEqual(after.rows, before.rows, 'the old failure is left as it was');
+    // The hand-off window is the report's own period: the 24 h before the run started.
+    assert.equal(Date.parse(report.periodEnd) - Date.parse(report.periodStart), 86_400_000);
   });
 
   it('opens one incident when the day is UNHEALTHY', async () => {

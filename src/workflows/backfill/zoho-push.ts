@@ -22,9 +22,9 @@ export const ZOHO_PAGE_STEP = {
 } as const satisfies ActivityOptions;
 
 function filterFor(run: BackfillRunner, entity: ZohoEntity): RecordFilter {
-  const { mode, since, until, recordIds, repairOf } = run.input;
+  const { mode, since, until, failedSince, failedUntil, recordIds, repairOf } = run.input;
   if (repairOf) return { mode, repairOf };
-  return recordIds ? { mode, recordIds: recordIds[entity] ?? [] } : { mode, since, until };
+  return recordIds ? { mode, recordIds: recordIds[entity] ?? [] } : { mode, since, until, failedSince, failedUntil };
 }
 
 /**

@@ -13,9 +13,12 @@ import type { StepResult } from './steps.js';
 /**
  * The daily runbook's "retry failed syncs" step: starts a ZOHO backfill in `failed` mode (child
  * `<runbook id>-retry-failed`) over the entities that have failed records, and reports them per entity.
+ * The backfill takes only the records whose failure falls in `window` (the runbook's last 24 h, the same window
+ * the counts cover): older failures are the weekly runbook's to abandon, not the morning's to retry.
  */
 export async function retryFailedSyncs(
   failed: Record<string, { records: number; attempts: number }>,
+  window: { since: string; until: string },
 ): Promise<StepResult<Record<string, { records: number; attempts: number }>>> {
   const records = Object.values(failed).reduce((n, f) => n + f.records, 0);
   const byEntity = Object.entries(failed)
@@ -27,7 +30,7 @@ export async function retryFailedSyncs(
   if (entities.length > 0) {
     const child = await startChild<typeof backfill>('backfill', {
       workflowId: `${workflowInfo().workflowId}-retry-failed`,
-      args: [{ integration: 'zoho', entities, mode: 'failed' }],
+      args: [{ integration: 'zoho', entities, mode: 'failed', failedSince: window.since, failedUntil: window.until }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
     started = `; retrying in backfill ${child.workflowId}`;
