@@ -13,8 +13,15 @@ export interface BackfillInput {
   /** ZOHO: customers, subscriptions, invoices, payments (pushed in that order). HighLevel: contacts. */
   entities: string[];
   mode: BackfillMode;
+  /** Records created in [since, until) (ISO times). */
   since?: string;
   until?: string;
+  /**
+   * Records whose last failure falls in [failedSince, failedUntil) (ISO times): the daily runbook hands over only
+   * what failed in its 24 h window, not every failure still on record.
+   */
+  failedSince?: string;
+  failedUntil?: string;
   dryRun?: boolean;
   /** Per-minute budget of API calls for this run; within the task queue's own limit. */
   maxRequestsPerMinute?: number;
@@ -32,6 +39,12 @@ export interface BackfillInput {
   /** Internal: the state carried over continue-as-new. */
   carried?: BackfillStatus;
 }
+
+/**
+ * The memo field where a finished run keeps its final state: `GET /backfills/:id` reads it from the run's
+ * description, so a finished run can be read when no worker is running.
+ */
+export const FINAL_STATE_MEMO = 'finalState';
 
 export type BackfillRunStatus = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
 
