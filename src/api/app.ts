@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { ApiError, errorHandler, notFoundHandler, validationError } from './errors.js';
 import { bearerAuth, type AuthEnv } from './auth.js';
 import { codecCors, codecRoutes } from './codec/routes.js';
+import { codecCookieToken, codecSessionRoutes } from './codec/session.js';
 import { docsHandler } from './docs/routes.js';
 import { metricsHandler, requestMetrics } from './metrics.js';
 import { rejectControlCharacters } from './path-guard.js';
@@ -19,7 +20,15 @@ import { highlevelWebhookRoutes } from './webhooks/highlevel.js';
 import { scheduleRoutes } from './schedules/routes.js';
 
 // Webhooks carry their own authentication (the sender's signature), not a bearer token.
-const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/docs', '/webhooks/highlevel']);
+const PUBLIC_PATHS = new Set([
+  '/health',
+  '/openapi.json',
+  '/docs',
+  '/webhooks/highlevel',
+  // The codec's browser sign-in: the form checks the token itself.
+  '/codec/sign-in',
+  '/codec/sign-out',
+]);
 
 /**
  * Builds the Opsflow HTTP API: bearer auth with roles, zod-validated input, one error format, and an OpenAPI
@@ -52,11 +61,18 @@ export function createApp(deps: ApiDeps) {
   );
   app.use(
     '*',
-    bearerAuth({ tokens: deps.tokens, pool: deps.pool, log: deps.log, isPublic: (p) => PUBLIC_PATHS.has(p) }),
+    bearerAuth({
+      tokens: deps.tokens,
+      pool: deps.pool,
+      log: deps.log,
+      isPublic: (p) => PUBLIC_PATHS.has(p),
+      fallbackToken: codecCookieToken,
+    }),
   );
 
   app.route('/', healthRoutes(deps));
   app.route('/', codecRoutes(deps));
+  app.route('/', codecSessionRoutes(deps));
   app.get('/metrics', metricsHandler(metrics, deps.config.metrics.sdkUrl));
   app.get('/docs', docsHandler(app));
   app.route('/', highlevelWebhookRoutes(deps));

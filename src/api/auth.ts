@@ -51,6 +51,8 @@ export function bearerAuth(options: {
   pool: Pool;
   log: Logger;
   isPublic: (path: string) => boolean;
+  /** A token from elsewhere than the Authorization header (the codec's browser session cookie), when there is none. */
+  fallbackToken?: (c: Context) => string | undefined;
 }): MiddlewareHandler<AuthEnv> {
   const match = createTokenMatcher(options.tokens);
   const audit = (principal: Principal | undefined, c: Context, status: number) =>
@@ -73,9 +75,10 @@ export function bearerAuth(options: {
     const mutating = MUTATING.has(c.req.method);
     let principal: Principal | undefined;
     try {
-      const header = c.req.header('authorization') ?? '';
-      const [scheme, token] = header.split(' ', 2);
-      if (scheme?.toLowerCase() !== 'bearer' || !token) {
+      const header = c.req.header('authorization');
+      const [scheme, bearer] = (header ?? '').split(' ', 2);
+      const token = header === undefined ? options.fallbackToken?.(c) : scheme?.toLowerCase() === 'bearer' && bearer;
+      if (!token) {
         throw new ApiError(401, 'unauthorized', 'Missing bearer token: send "Authorization: Bearer <token>"');
       }
       principal = match(token);

@@ -116,6 +116,55 @@ describe('payload encryption', () => {
     assert.notEqual(foreign.headers.get('access-control-allow-origin'), 'http://evil.example.test');
   });
 
+  it('lets the Web UI decode with a browser session cookie that authenticates the codec and nothing else', async () => {
+    const signIn = (token: string) =>
+      fetch(`${env.api!.url}/codec/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }),
+      });
+    const page = await fetch(`${env.api!.url}/codec/sign-in`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<form method="post" action="\/codec\/sign-in">/);
+
+    for (const refused of ['not-a-token', env.api!.viewerToken]) {
+      const res = await signIn(refused);
+      assert.equal(res.status, 401);
+      assert.equal(res.headers.get('set-cookie'), null, 'no cookie for a refused sign-in');
+    }
+    const missing = await fetch(`${env.api!.url}/codec/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
+    assert.equal(missing.status, 400);
+    assert.match(await missing.text(), /token/);
+
+    const signedIn = await signIn(env.api!.operatorToken);
+    assert.equal(signedIn.status, 200);
+    const cookie = signedIn.headers.get('set-cookie') ?? '';
+    for (const attribute of [/HttpOnly/, /SameSite=Strict/, /Path=\/codec/, /Max-Age=28800/])
+      assert.match(cookie, attribute);
+    const session = cookie.split(';')[0]!;
+
+    // What the Web UI sends with TEMPORAL_CODEC_INCLUDE_CREDENTIALS: the cookie, no Authorization header.
+    const decoded = await fetch(`${env.api!.url}/codec/decode`, {
+      method: 'POST',
+      headers: { cookie: session, origin: UI_ORIGIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ payloads: [] }),
+    });
+    assert.equal(decoded.status, 200);
+    assert.equal(decoded.headers.get('access-control-allow-origin'), UI_ORIGIN);
+    assert.equal(decoded.headers.get('access-control-allow-credentials'), 'true');
+
+    const elsewhere = await fetch(`${env.api!.url}/incidents`, { headers: { cookie: session } });
+    assert.equal(elsewhere.status, 401, 'the codec cookie is not an API session');
+
+    const signedOut = await fetch(`${env.api!.url}/codec/sign-out`, { method: 'POST', headers: { cookie: session } });
+    assert.equal(signedOut.status, 200);
+    assert.match(signedOut.headers.get('set-cookie') ?? '', /opsflow_codec=;.*Max-Age=0/);
+  });
+
   it('answers 422, not 500, for a payload encrypted with an unknown key or tampered with', async () => {
     const stranger = new AesGcmPayloadCodec(randomBytes(32));
     const [foreign] = await stranger.encode([

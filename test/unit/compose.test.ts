@@ -104,6 +104,9 @@ describe('docker-compose.yml', () => {
     const uiPort = ui.ports![0]!.split(':')[0];
     assert.ok(api.codecCorsOrigins.includes(`http://localhost:${uiPort}`), 'the Web UI origin is allowed');
     assert.equal(ui.environment!.TEMPORAL_CODEC_ENDPOINT, `${api.api.publicUrl}/codec`);
+    // The browser sends the codec session cookie only with credentials on, and only to the UI's own site.
+    assert.equal(ui.environment!.TEMPORAL_CODEC_INCLUDE_CREDENTIALS, 'true');
+    assert.equal(new URL(api.api.publicUrl).hostname, 'localhost');
     const worker = loadConfig(resolved(services.worker!.environment!));
     assert.equal(api.metrics.sdkUrl, `http://worker:${worker.metrics.sdkBind!.split(':')[1]}/metrics`);
   });
