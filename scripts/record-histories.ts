@@ -1,54 +1,99 @@
 /**
- * Records a history per replay case (test/replay/cases.ts) into test/fixtures/histories/<workflow>-<case>.json:
- * starts a private test stack (Temporal dev server, embedded PostgreSQL, SMTP capture), runs each case to its end
- * on today's code, and writes the history. `npx tsx scripts/record-histories.ts [substring]`.
+ * Records the histories of the replay cases (test/replay/cases.ts) into test/fixtures/histories: starts a
+ * private test stack (Temporal dev server, embedded PostgreSQL, SMTP capture), runs each case to its end on
+ * today's code in a fresh environment of its own (database, HighLevel and ZOHO simulators, workers), and writes
+ * `<workflow>-<case>.json` — plus `<workflow>-<case>.run<N>.json` for each later run of a continue-as-new chain,
+ * and the fixtures of the children the case names.
+ *
+ * `npx tsx scripts/record-histories.ts [substring ...]` records only the fixtures whose name contains one of the
+ * substrings. Never re-record a fixture that is already committed (docs/changing-workflows.md).
  */
+import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRun } from '../src/temporal/start.js';
-import { REPLAY_CASES } from '../test/replay/cases.js';
-import { startPrivateTestStack } from './test-stack.js';
+import { fixturesOf, REPLAY_CASES, type ReplayCase } from '../test/replay/cases.js';
+import { startPrivateStack } from '../test/stack.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const OUT = join(ROOT, 'test', 'fixtures', 'histories');
+const { History } = proto.temporal.api.history.v1;
+
+/** Escalation targets on every level (the stack's SMTP capture), so incidents and reports really send. */
+const RECORDING_ENV = {
+  OPSFLOW_PUBLIC_URL: 'https://opsflow.example.test',
+  OPSFLOW_ESCALATION_L1_EMAILS: 'ops@example.test',
+  OPSFLOW_ESCALATION_L2_EMAILS: 'engineering@example.test',
+  OPSFLOW_ESCALATION_L3_EMAILS: 'management@example.test',
+};
+
+/** Writes one run's history as plain JSON (enum names, base64 bytes, string int64s) that History.fromObject reads. */
+function write(name: string, history: unknown): void {
+  const plain = History.toObject(History.fromObject(history as object), {
+    enums: String,
+    bytes: String,
+    longs: String,
+  });
+  // Stack traces name files of the recording machine; replay does not read them.
+  const scrubbed = JSON.stringify(plain, (key, value: unknown) => (key === 'stackTrace' ? '' : value), 1);
+  const file = join(OUT, `${name}.json`);
+  writeFileSync(file, `${scrubbed}\n`);
+  console.log(`recorded ${file}`);
+}
+
+/** Every run of a workflow id's continue-as-new chain, first run first, each written as a fixture. */
+async function recordChain(client: Client, workflowId: string, name: string): Promise<void> {
+  await client.workflow.getHandle(workflowId).result();
+  const { runId: first } = await client.workflow.getHandle(workflowId).describe();
+  // describe() answers the latest run; walk back to the first through each run's parent in the chain.
+  const runs = [first];
+  for (;;) {
+    const history = await client.workflow.getHandle(workflowId, runs[0]).fetchHistory();
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    if (!started?.continuedExecutionRunId) break;
+    runs.unshift(started.continuedExecutionRunId);
+  }
+  for (const [i, runId] of runs.entries()) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    write(i === 0 ? name : `${name}.run${i + 1}`, history);
+  }
+}
+
+async function recordCase(c: ReplayCase): Promise<void> {
+  const { startTestEnv } = await import('../test/harness.js');
+  const env = await startTestEnv({ zohoSimulator: true, highlevelSimulator: true, env: RECORDING_ENV });
+  try {
+    await c.setup?.(env);
+    // The replayer runs each fixture under `<workflow>-<name>`; ids derived from it (children) must agree.
+    const workflowId = `${c.workflow}-${c.name}`;
+    const { handle } = await startRun(env.client, {
+      workflow: c.workflow,
+      workflowId,
+      taskQueue: env.config.taskQueues.main,
+      kind: c.kind,
+      summary: `Replay fixture ${workflowId}`,
+      args: c.args,
+    });
+    await c.drive?.(handle, env);
+    await recordChain(env.client, workflowId, workflowId);
+    for (const [name, suffix] of Object.entries(c.children ?? {})) {
+      await recordChain(env.client, `${workflowId}${suffix}`, name);
+    }
+  } finally {
+    await env.stop();
+  }
+}
 
 async function run(): Promise<void> {
-  const filter = process.argv[2] ?? '';
-  const stack = await startPrivateTestStack();
+  const filters = process.argv.slice(2);
+  const cases = REPLAY_CASES.filter(
+    (c) => filters.length === 0 || fixturesOf(c).some((f) => filters.some((s) => f.includes(s))),
+  );
+  const stack = await startPrivateStack({ name: 'record', activate: true });
   try {
-    // The same per-run environment the tests use: real workers, own database and task queues.
-    const { startTestEnv } = await import('../test/harness.js');
-    const env = await startTestEnv({ zohoSimulator: true, highlevelSimulator: true });
-    try {
-      mkdirSync(OUT, { recursive: true });
-      for (const c of REPLAY_CASES.filter((c) => `${c.workflow}-${c.name}`.includes(filter))) {
-        const { handle } = await startRun(env.client, {
-          workflow: c.workflow,
-          // The replayer runs each fixture under `<workflow>-<name>`; ids derived from it (children) must agree.
-          workflowId: `${c.workflow}-${c.name}`,
-          taskQueue: env.config.taskQueues.main,
-          kind: c.kind,
-          summary: `Replay fixture ${c.workflow} ${c.name}`,
-          args: c.args,
-        });
-        await handle.result();
-        const file = join(OUT, `${c.workflow}-${c.name}.json`);
-        // Plain JSON (enum names, base64 bytes, string int64s) that History.fromObject reads back as it was.
-        const { History } = proto.temporal.api.history.v1;
-        const history = History.toObject(History.fromObject(await handle.fetchHistory()), {
-          enums: String,
-          bytes: String,
-          longs: String,
-        });
-        // Stack traces name files of the recording machine; replay does not read them.
-        const scrubbed = JSON.stringify(history, (key, value: unknown) => (key === 'stackTrace' ? '' : value), 1);
-        writeFileSync(file, `${scrubbed}\n`);
-        console.log(`recorded ${file}`);
-      }
-    } finally {
-      await env.stop();
-    }
+    mkdirSync(OUT, { recursive: true });
+    for (const c of cases) await recordCase(c);
   } finally {
     await stack.stop();
   }

@@ -1,7 +1,22 @@
 /**
- * The workflow runs recorded as replay fixtures by `scripts/record-histories.ts`. Adding a workflow to the replay
- * suite is one line here, then re-recording (docs/changing-workflows.md).
+ * The workflow runs recorded as replay fixtures by `scripts/record-histories.ts`. Adding a scenario is one entry
+ * here, then recording it (docs/changing-workflows.md). Every workflow the worker registers needs at least one
+ * fixture: the replay suite fails otherwise.
+ *
+ * Each case runs in a fresh environment of its own (database, simulators, workers), so a case's setup never
+ * changes another case's history. Timers are made short through inputs (deadlines, timeouts, page sizes), never
+ * by changing the workflows.
  */
+import type { WorkflowHandle } from '@temporalio/client';
+import { createInstallationWithTokens, seedSimulator } from '../../src/dev/seed/installations.js';
+import { loadKeyring } from '../../src/integrations/crypto.js';
+import { createTokenStore } from '../../src/integrations/token-store.js';
+import type { IncidentState } from '../../src/workflows/incident/types.js';
+import type { ReconcileStatus } from '../../src/workflows/reconcile.js';
+import { seedBilling } from '../backfill-env.js';
+import { eventually, type TestEnv } from '../harness.js';
+import { simControl } from '../zoho-helpers.js';
+
 export interface ReplayCase {
   /** The workflow type, e.g. `monitorIntegrations`. */
   workflow: string;
@@ -9,23 +24,184 @@ export interface ReplayCase {
   name: string;
   kind: 'daily' | 'weekly' | 'monthly' | 'monitor' | 'incident' | 'backfill' | 'reconciliation' | 'token-refresh';
   args: unknown[];
+  /** Prepares the environment before the run starts (records, installations, simulator data). */
+  setup?: (env: TestEnv) => Promise<void>;
+  /** What people do while the run is open (updates), once it has started; the recorder then awaits its end. */
+  drive?: (handle: WorkflowHandle, env: TestEnv) => Promise<void>;
+  /**
+   * Runs this one starts (children) recorded as fixtures of their own: fixture name (`<workflow>-<name>`) →
+   * suffix of the child's workflow id after the case's. Replayed under the fixture name; fine for workflows
+   * that derive no ids of their own from their workflow id.
+   */
+  children?: Record<string, string>;
+}
+
+/** The fixture file names (without `.json`) of a case: its own and its recorded children's. */
+export function fixturesOf(c: ReplayCase): string[] {
+  return [`${c.workflow}-${c.name}`, ...Object.keys(c.children ?? {})];
+}
+
+const ZOHO_ENTITIES = ['customers', 'subscriptions', 'invoices', 'payments'];
+const POSTMORTEM = {
+  rootCause: 'ZOHO token expired during a deploy',
+  resolution: 'Re-authorized the ZOHO connection',
+  prevention: 'Alert on token age',
+  customerImpact: 'Invoices synced 20 minutes late',
+};
+
+/** An incident's input as `openIncident` builds it, with second-long deadlines. */
+function incidentInput(id: string, policy: Record<string, unknown>) {
+  return {
+    id,
+    trigger: { title: `Replay fixture ${id}`, severity: 'P1', source: 'replay', ackTimeoutSeconds: 1 },
+    policy: { ackTimeoutSeconds: 1, repeats: 1, quiet: false, levels: 3, ...policy },
+    incidentUrl: `https://opsflow.example.test/incidents/${id}`,
+  };
+}
+
+const incidentState = (handle: WorkflowHandle) => handle.query<IncidentState>('status');
+
+/** Waits until the incident's state passes `check` (the escalation moves on its own timers). */
+const incidentReaches = (handle: WorkflowHandle, what: string, check: (s: IncidentState) => boolean) =>
+  eventually(async () => check(await incidentState(handle)), 20_000, what);
+
+/**
+ * HighLevel installations with real (simulated) OAuth tokens, `[n, expiresInSeconds, revokedAtVendor]` each: by
+ * default one due for a refresh and one the vendor has revoked.
+ */
+async function installations(
+  env: TestEnv,
+  which: Array<[number, number, boolean]> = [
+    [1, 3600, false],
+    [2, 1800, true],
+  ],
+): Promise<void> {
+  const tokenStore = createTokenStore({ pool: env.pool, keyring: loadKeyring(env.config, env.log), log: env.log });
+  for (const [n, expiresInSeconds, revokedAtVendor] of which) {
+    await createInstallationWithTokens({
+      pool: env.pool,
+      tokenStore,
+      simulatorUrl: env.highlevelSimulator!.url,
+      fixture: {
+        companyId: 'co-replay',
+        locationId: `loc-replay-${n}`,
+        userType: 'Location',
+        expiresInSeconds,
+        revokedAtVendor,
+      },
+    });
+  }
 }
 
 export const REPLAY_CASES: ReplayCase[] = [
   { workflow: 'monitorIntegrations', name: 'healthy', kind: 'monitor', args: [] },
   { workflow: 'refreshExpiringTokens', name: 'nothing-due', kind: 'token-refresh', args: [{}] },
+  {
+    workflow: 'refreshExpiringTokens',
+    name: 'one-refreshed-one-revoked',
+    kind: 'token-refresh',
+    args: [{ withinSeconds: 24 * 3600 }],
+    setup: (env) => installations(env),
+  },
   { workflow: 'weeklyRunbook', name: 'empty-week', kind: 'weekly', args: [] },
+  {
+    workflow: 'dailyRunbook',
+    name: 'one-failed-sync',
+    kind: 'daily',
+    args: [{ webhookRetry: { baseDelaySeconds: 1 } }],
+    // A failed customer makes the "failed syncs" step hand it to a backfill child.
+    setup: async (env) => {
+      await seedBilling(env, 1);
+      await env.pool.query(
+        `UPDATE customers SET sync_state = 'failed', sync_attempts = 1, last_error_class = 'validation'`,
+      );
+    },
+    children: { 'deliverReport-daily-report': '-report' },
+  },
+  { workflow: 'monthlyRunbook', name: 'empty-month', kind: 'monthly', args: [{ retentionBatchSize: 100 }] },
+  {
+    workflow: 'escalateIncident',
+    name: 'escalated-acknowledged-resolved',
+    kind: 'incident',
+    args: [incidentInput('replay-1', {})],
+    drive: async (handle) => {
+      await handle.executeUpdate('trigger', { args: [{}] });
+      await incidentReaches(handle, 'level 2', (s) => s.level >= 2);
+      await handle.executeUpdate('acknowledge', { args: [{ by: 'alice', message: 'looking' }] });
+      await handle.executeUpdate('resolve', { args: [{ by: 'alice', ...POSTMORTEM }] });
+    },
+  },
+  {
+    workflow: 'escalateIncident',
+    name: 'snoozed-escalated-reopened',
+    kind: 'incident',
+    // An acknowledgement not followed by a resolution within a second re-opens the incident.
+    args: [incidentInput('replay-2', { resolveWithinSeconds: 1, ackTimeoutSeconds: 30 })],
+    drive: async (handle) => {
+      await handle.executeUpdate('trigger', { args: [{}] });
+      await incidentReaches(handle, 'level 1 notified', (s) => s.timeline.some((e) => e.type === 'notified'));
+      await handle.executeUpdate('snooze', { args: [{ by: 'bob', seconds: 1 }] });
+      await incidentReaches(handle, 'the snooze to end', (s) => s.rounds[1] >= 2);
+      await handle.executeUpdate('escalate', { args: [{ by: 'bob', message: 'need engineering' }] });
+      await handle.executeUpdate('reassign', { args: [{ by: 'bob', assignee: 'carol' }] });
+      await handle.executeUpdate('addNote', { args: [{ by: 'carol', message: 'restarting the sync' }] });
+      await handle.executeUpdate('acknowledge', { args: [{ by: 'carol' }] });
+      await incidentReaches(handle, 're-opening', (s) => s.timeline.some((e) => e.type === 'reopened'));
+      await handle.executeUpdate('acknowledge', { args: [{ by: 'carol' }] });
+      await handle.executeUpdate('resolve', { args: [{ by: 'carol', ...POSTMORTEM }] });
+    },
+  },
   {
     workflow: 'backfill',
     name: 'zoho-dry-run',
     kind: 'backfill',
-    args: [
-      {
-        integration: 'zoho',
-        entities: ['customers', 'subscriptions', 'invoices', 'payments'],
-        mode: 'all',
-        dryRun: true,
-      },
-    ],
+    args: [{ integration: 'zoho', entities: ZOHO_ENTITIES, mode: 'all', dryRun: true }],
+  },
+  {
+    workflow: 'backfill',
+    name: 'zoho-push',
+    kind: 'backfill',
+    // Small pages and two pages per run: the run continues as new once (the chain's runs are all recorded).
+    args: [{ integration: 'zoho', entities: ZOHO_ENTITIES, mode: 'unsynced', initialBatchSize: 2, pagesPerRun: 2 }],
+    setup: (env) => seedBilling(env, 2),
+  },
+  {
+    workflow: 'backfill',
+    name: 'highlevel-contacts',
+    kind: 'backfill',
+    args: [{ integration: 'highlevel', entities: ['contacts'], mode: 'all', initialBatchSize: 2 }],
+    // One installed location with five contacts: three pages.
+    setup: async (env) => {
+      await installations(env, [[1, 72 * 3600, false]]);
+      await seedSimulator(env.highlevelSimulator!.url, { contacts: [{ locationId: 'loc-replay-1', count: 5 }] });
+    },
+  },
+  {
+    workflow: 'reconcile',
+    name: 'approved-repair',
+    kind: 'reconciliation',
+    args: [{ integration: 'zoho', entities: ZOHO_ENTITIES, repair: 'approval', approvalTimeoutSeconds: 600 }],
+    // Local records ZOHO never received, and a customer only ZOHO has: both repaired once approved.
+    setup: async (env) => {
+      await seedBilling(env, 2);
+      await simControl(env.zohoSimulator!.url).seed({
+        customers: [
+          {
+            display_name: 'Remote Only',
+            email: 'remote@example.com',
+            custom_fields: [{ label: 'Reference', value: 'C-remote' }],
+          },
+        ],
+      });
+    },
+    drive: async (handle) => {
+      await eventually(
+        async () => (await handle.query<ReconcileStatus>('status')).status === 'awaiting-approval',
+        20_000,
+        'the reconciliation to ask for approval',
+      );
+      await handle.executeUpdate('approve', { args: [{ by: 'alice' }] });
+    },
+    children: { 'backfill-reconcile-repair': '-repair' },
   },
 ];
