@@ -5,14 +5,16 @@ import {
   continueAsNew,
   defineQuery,
   defineUpdate,
+  patched,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { Integration, OpsKind } from '../temporal/search-attributes.js';
 import { pullFromHighLevel } from './backfill/highlevel-pull.js';
 import { BackfillRunner, type LoopOutcome } from './backfill/runner.js';
-import { initialStatus, type BackfillInput, type BackfillStatus } from './backfill/state.js';
+import { FINAL_STATE_MEMO, initialStatus, type BackfillInput, type BackfillStatus } from './backfill/state.js';
 import { pushToZoho } from './backfill/zoho-push.js';
 import { queuesFromMain } from './queues.js';
 
@@ -36,6 +38,15 @@ const DEFAULT_BATCH_SIZE = 50;
 
 function invalidTransition(message: string): never {
   throw ApplicationFailure.create({ type: 'InvalidTransition', message, nonRetryable: true });
+}
+
+/**
+ * Leaves the final state in the run's memo, which the server keeps with the closed run: the API answers from
+ * it without a worker (a query on a closed run replays it on a worker). Patched: runs recorded before this
+ * went to their end without it.
+ */
+function keepFinalState(state: BackfillStatus): void {
+  if (patched('backfill-final-state-memo')) upsertMemo({ [FINAL_STATE_MEMO]: state });
 }
 
 /**
@@ -113,6 +124,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillStatus> {
     state.status = 'failed';
     state.error = (err as Error).message;
     run.details('failed');
+    keepFinalState(state);
     await condition(allHandlersFinished);
     throw err;
   }
@@ -125,6 +137,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillStatus> {
   }
   state.status = run.cancelRequested ? 'cancelled' : 'completed';
   run.details('finished');
+  keepFinalState(state);
   await condition(allHandlersFinished);
   return state;
 }

@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { Integration } from '../../temporal/search-attributes.js';
 import { idTimestamp, startRun } from '../../temporal/start.js';
 import type { BackfillInput, BackfillStatus } from '../../workflows/backfill.js';
+import { FINAL_STATE_MEMO } from '../../workflows/backfill/state.js';
 import type { ApiDeps } from '../deps.js';
+import { readRunState, WORKER_UNAVAILABLE } from '../run-state.js';
 import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
-import { mapTemporalError } from '../temporal-errors.js';
 import { BackfillSchema, BackfillStarted, ControlBody, StartBackfillBody } from './schemas.js';
 import { sendUpdate } from './updates.js';
 
@@ -33,7 +34,7 @@ const getRoute = createRoute({
   summary: 'Read a backfill: status, progress, counts by entity and error class, estimated API calls',
   tags: ['backfills'],
   request: { params: Id },
-  responses: { 200: json(BackfillSchema, 'The backfill'), ...COMMON_ERRORS, ...NOT_FOUND },
+  responses: { 200: json(BackfillSchema, 'The backfill'), ...COMMON_ERRORS, ...NOT_FOUND, ...WORKER_UNAVAILABLE },
 });
 
 const controlRoute = (action: 'pause' | 'resume' | 'cancel', summary: string) =>
@@ -73,7 +74,8 @@ function present(id: string, s: BackfillStatus): z.infer<typeof BackfillSchema> 
 
 /**
  * Backfills: `POST /backfills` starts one (`backfill-<integration>-<time>`, or `backfill-<integration>-<key>`
- * with an Idempotency-Key), `GET /backfills/:id` reads its `status` query, and `pause` / `resume` / `cancel`
+ * with an Idempotency-Key), `GET /backfills/:id` reads its `status` query (a finished run: the final state it
+ * left in its memo, so no worker is needed; 503 when a running one has no worker), and `pause` / `resume` / `cancel`
  * are the workflow's updates (409 when the run is not in a state that allows them).
  *
  * @example
@@ -107,10 +109,13 @@ export function backfillRoutes({ client, config }: Pick<ApiDeps, 'client' | 'con
     })
     .openapi(getRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const status = await client.workflow
-        .getHandle(id)
-        .query<BackfillStatus>('status')
-        .catch((err: unknown) => mapTemporalError(err, `backfill ${id}`));
+      // A finished run left its final state in its memo; a running one answers its `status` query.
+      const status = await readRunState<BackfillStatus>(
+        client,
+        id,
+        'backfill',
+        (d) => d.memo?.[FINAL_STATE_MEMO] as BackfillStatus | undefined,
+      );
       return c.json(present(id, status), 200);
     });
   for (const [action, summary] of [

@@ -5,9 +5,10 @@ import { Integration } from '../../temporal/search-attributes.js';
 import { idTimestamp, startRun } from '../../temporal/start.js';
 import type { ReconcileInput, ReconcileStatus } from '../../workflows/reconcile.js';
 import { sendUpdate } from '../backfills/updates.js';
+import type { Pool } from '../../db/pool.js';
 import type { ApiDeps } from '../deps.js';
+import { readRunState, WORKER_UNAVAILABLE } from '../run-state.js';
 import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
-import { mapTemporalError } from '../temporal-errors.js';
 
 const Id = z.object({ id: z.string().min(1).max(300) });
 const Start = z
@@ -65,7 +66,12 @@ const getRoute = createRoute({
   summary: 'Read a reconciliation: status and per-entity summary',
   tags: ['reconciliations'],
   request: { params: Id },
-  responses: { 200: json(Reconciliation, 'The reconciliation'), ...COMMON_ERRORS, ...NOT_FOUND },
+  responses: {
+    200: json(Reconciliation, 'The reconciliation'),
+    ...COMMON_ERRORS,
+    ...NOT_FOUND,
+    ...WORKER_UNAVAILABLE,
+  },
 });
 const decideRoute = (action: 'approve' | 'reject') =>
   createRoute({
@@ -82,12 +88,40 @@ const decideRoute = (action: 'approve' | 'reject') =>
   });
 
 /**
- * Reconciliations: start one, read its summary, approve or reject its repair (409 unless it awaits approval).
+ * A closed reconciliation as its `reconciliations` row stored it. A run that closed without finishing (failed,
+ * terminated, timed out) is `failed`, whatever the row last said.
+ */
+async function storedReconciliation(pool: Pool, id: string, closedAs: string): Promise<ReconcileStatus | undefined> {
+  const { rows } = await pool.query<{
+    status: ReconcileStatus['status'];
+    repair: ReconcileStatus['repair'];
+    summary: ReconcileStatus['summary'];
+    decision: ReconcileStatus['decision'] | null;
+    decided_by: string | null;
+    repair_workflow_id: string | null;
+  }>(`SELECT status, repair, summary, decision, decided_by, repair_workflow_id FROM reconciliations WHERE id = $1`, [
+    id,
+  ]);
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    status: closedAs === 'COMPLETED' ? row.status : 'failed',
+    repair: row.repair,
+    summary: row.summary,
+    decision: row.decision ?? undefined,
+    decidedBy: row.decided_by ?? undefined,
+    repairWorkflowId: row.repair_workflow_id ?? undefined,
+  };
+}
+
+/**
+ * Reconciliations: start one, read its summary (a closed run from its `reconciliations` row, so no worker is
+ * needed; 503 when a running one has no worker), approve or reject its repair (409 unless it awaits approval).
  *
  * @example
  * app.route('/', reconciliationRoutes(deps));
  */
-export function reconciliationRoutes({ client, config }: Pick<ApiDeps, 'client' | 'config'>) {
+export function reconciliationRoutes({ client, config, pool }: Pick<ApiDeps, 'client' | 'config' | 'pool'>) {
   const app = new OpenAPIHono()
     .openapi(startRoute, async (c) => {
       const body = c.req.valid('json');
@@ -110,10 +144,9 @@ export function reconciliationRoutes({ client, config }: Pick<ApiDeps, 'client' 
     })
     .openapi(getRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const status = await client.workflow
-        .getHandle(id)
-        .query<ReconcileStatus>('status')
-        .catch((err: unknown) => mapTemporalError(err, `reconciliation ${id}`));
+      const status = await readRunState<ReconcileStatus>(client, id, 'reconciliation', (d) =>
+        storedReconciliation(pool, id, d.status.name),
+      );
       return c.json({ id, ...status }, 200);
     });
   for (const action of ['approve', 'reject'] as const) {

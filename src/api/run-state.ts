@@ -1,0 +1,61 @@
+import { isGrpcServiceError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { ApiError } from './errors.js';
+import { ErrorSchema } from './schemas.js';
+import { mapTemporalError } from './temporal-errors.js';
+
+/** How long a running workflow's worker has to answer a `status` query before the API gives up with a 503. */
+export const STATUS_QUERY_TIMEOUT_MS = 5_000;
+
+/** The 503 a read may answer when a running workflow has no worker to answer its `status` query. */
+export const WORKER_UNAVAILABLE = {
+  503: {
+    description: 'The run is still going but no worker answered its status query in time; try again shortly',
+    content: { 'application/json': { schema: ErrorSchema } },
+  },
+} as const;
+
+/** gRPC codes of a query nobody answered: the deadline passed, or the server saw no poller on the queue lately. */
+const NO_ANSWER = new Set([4, 9]);
+
+function grpcCode(err: unknown): number | undefined {
+  for (let e = err; e; e = (e as { cause?: unknown }).cause) {
+    if (isGrpcServiceError(e)) return e.code;
+  }
+  return undefined;
+}
+
+/**
+ * Reads a run's state for the API without hanging on a missing worker. A closed run answers from what it left
+ * behind (`finished`: its memo or a database row, read from the run's description), so it is readable with no
+ * worker running; a running one (or a closed one that left nothing) through its `status` query, with
+ * `STATUS_QUERY_TIMEOUT_MS` for a worker to answer, else a 503 `worker_unavailable`. Unknown ids are 404s.
+ *
+ * @example
+ * const state = await readRunState<BackfillStatus>(client, id, 'backfill', (d) => d.memo?.finalState as BackfillStatus);
+ */
+export async function readRunState<T>(
+  client: Client,
+  workflowId: string,
+  what: string,
+  finished: (described: WorkflowExecutionDescription) => Promise<T | undefined> | T | undefined,
+): Promise<T> {
+  const handle = client.workflow.getHandle(workflowId);
+  const described = await handle.describe().catch((err: unknown) => mapTemporalError(err, `${what} ${workflowId}`));
+  if (described.status.name !== 'RUNNING') {
+    const state = await finished(described);
+    if (state !== undefined) return state;
+  }
+  try {
+    return await client.withDeadline(Date.now() + STATUS_QUERY_TIMEOUT_MS, () => handle.query<T>('status'));
+  } catch (err) {
+    if (NO_ANSWER.has(grpcCode(err) ?? -1)) {
+      throw new ApiError(
+        503,
+        'worker_unavailable',
+        `No worker answered for ${what} ${workflowId} within ${STATUS_QUERY_TIMEOUT_MS / 1000} s; ` +
+          'the run keeps its state and can be read once a worker is running',
+      );
+    }
+    return mapTemporalError(err, `${what} ${workflowId}`);
+  }
+}
