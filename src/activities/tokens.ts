@@ -1,7 +1,15 @@
 import type { Pool } from 'pg';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { loadKeyring } from '../integrations/crypto.js';
 import type { HighLevelClient } from '../integrations/highlevel/client.js';
 import { toApplicationFailure } from '../integrations/errors.js';
 import type { TokenStore } from '../integrations/token-store.js';
+import {
+  createZohoAccessTokens,
+  type ZohoAccessTokens,
+  type ZohoProactiveRefresh,
+} from '../integrations/zoho/access-token.js';
 
 /** An installation due for a refresh: ids only, never a token. */
 export interface ExpiringInstallation {
@@ -23,17 +31,31 @@ export interface RefreshOutcome {
  * themselves, so no token ever enters a workflow's input, result or history.
  *
  * @example
- * const activities = createTokenActivities({ pool, tokenStore, highlevel });
+ * const activities = createTokenActivities({ config, log, pool, tokenStore, highlevel });
  */
 export function createTokenActivities({
+  config,
+  log,
   pool,
   tokenStore,
   highlevel,
 }: {
+  config: Config;
+  log: Logger;
   pool: Pool;
   tokenStore: TokenStore;
   highlevel: HighLevelClient;
 }) {
+  // The ZOHO access token lives in `zoho_access_tokens`, shared with the ZOHO client through the row lock.
+  let zohoTokens: ZohoAccessTokens | undefined;
+  const zoho = () =>
+    (zohoTokens ??= createZohoAccessTokens({
+      config,
+      pool,
+      log: log.child({ integration: 'zoho' }),
+      keyring: loadKeyring(config, log),
+      fetch,
+    }));
   return {
     /** Active or expired installations whose access token expires within `withinSeconds` (or already has). */
     async listExpiringInstallations(input: { withinSeconds: number; limit?: number }): Promise<ExpiringInstallation[]> {
@@ -64,6 +86,19 @@ export function createTokenActivities({
           outcome: result.refreshed ? 'refreshed' : 'skipped',
           expiresAt: result.expiresAt.toISOString(),
         };
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+    },
+
+    /**
+     * Refreshes the shared ZOHO access token when it expires within `withinSeconds` (clamped to 2–30 minutes, so
+     * the vendor's 10 tokens per 10 minutes are never spent on tokens that are still young), one refresh at a time
+     * under the token's row lock. Answers the outcome and expiry only, never the token.
+     */
+    async refreshZohoAccessToken(input: { withinSeconds: number }): Promise<ZohoProactiveRefresh> {
+      try {
+        return await zoho().refreshIfExpiring(input.withinSeconds * 1000);
       } catch (err) {
         throw toApplicationFailure(err);
       }

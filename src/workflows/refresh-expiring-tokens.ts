@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   continueAsNew,
   defineQuery,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -11,6 +12,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities, ExpiringInstallation } from '../activities/index.js';
+import type { ZohoProactiveRefresh } from '../integrations/zoho/access-token.js';
 import { Integration, OpsKind } from '../temporal/search-attributes.js';
 import { DATABASE_STEP, HANDOFF_STEP } from './policies.js';
 import { queuesFromMain } from './queues.js';
@@ -28,6 +30,9 @@ export const TOKEN_REFRESH_STEP = {
 
 /** Installations handled per run before continuing as new, to keep the history short. */
 const PER_RUN = 200;
+
+/** Patch id of the ZOHO step: runs recorded before it existed replay without it (docs/changing-workflows.md). */
+export const ZOHO_REFRESH_PATCH = 'token-refresh-zoho-access-token';
 
 export interface RefreshExpiringTokensInput {
   /** Refresh tokens that expire within this many seconds (default 24 h, DESIGN.md §5). */
@@ -54,17 +59,36 @@ export interface TokenRefreshStatus {
   failed: TokenRefreshFailure[];
   /** The incident opened (or merged into) for failed refreshes. */
   incidentId?: string;
+  /** The shared ZOHO access token: refreshed, still fresh, none stored yet, or failed (runs before this step: absent). */
+  zoho?: ZohoTokenOutcome;
 }
+
+export type ZohoTokenOutcome =
+  ZohoProactiveRefresh | { outcome: 'failed'; errorClass: string; message: string; expiresAt?: undefined };
 
 export const tokenRefreshStatusQuery = defineQuery<TokenRefreshStatus>('status');
 
 const db = proxyActivities<Activities>(DATABASE_STEP);
 const handoff = proxyActivities<Activities>(HANDOFF_STEP);
 
-function failureOf(installationId: number, err: unknown): TokenRefreshFailure {
+/** The error class and message of a failed activity (never a token: activities do not put them in errors). */
+function classify(err: unknown): { errorClass: string; message: string } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   const errorClass = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
-  return { installationId, errorClass, message: (cause as Error | undefined)?.message ?? String(err) };
+  return { errorClass, message: (cause as Error | undefined)?.message ?? String(err) };
+}
+
+/** The ZOHO step: one activity on the rate-limited `zoho` queue; a failure is reported, not thrown. */
+async function refreshZohoToken(withinSeconds: number): Promise<ZohoTokenOutcome> {
+  const zoho = proxyActivities<Activities>({
+    ...TOKEN_REFRESH_STEP,
+    taskQueue: queuesFromMain(workflowInfo().taskQueue).zoho,
+  });
+  try {
+    return await zoho.refreshZohoAccessToken({ withinSeconds });
+  } catch (err) {
+    return { outcome: 'failed', ...classify(err) };
+  }
 }
 
 function describe(s: TokenRefreshStatus): string {
@@ -72,12 +96,17 @@ function describe(s: TokenRefreshStatus): string {
   return [
     `**${s.status}**: ${s.refreshed} refreshed, ${s.skipped} already fresh, ${s.failed.length} failed of ${s.due} due`,
     `(window ${Math.round(s.withinSeconds / 3600)} h)`,
+    ...(s.zoho
+      ? [`ZOHO access token: ${s.zoho.outcome}${s.zoho.expiresAt ? ` (expires ${s.zoho.expiresAt})` : ''}`]
+      : []),
     ...(failures.length > 0 ? ['', ...failures] : []),
   ].join('\n');
 }
 
 /**
- * Token refresh (DESIGN.md §5): refreshes every HighLevel installation whose token expires within the window.
+ * Token refresh (DESIGN.md §5): refreshes every HighLevel installation whose token expires within the window,
+ * then the shared ZOHO access token if it expires within the window (capped at 30 minutes: ZOHO allows 10 tokens
+ * per 10 minutes, so a younger token is reused).
  * Each refresh is one activity on the rate-limited `highlevel` queue that takes the installation id only; the
  * token store's row lock makes it the only refresh of that installation anywhere, and saves the rotated refresh
  * token before the new access token is used. A refresh that fails for good marks the installation `error` and is
@@ -118,7 +147,7 @@ export async function refreshExpiringTokens(input: RefreshExpiringTokensInput = 
       if (r.outcome === 'refreshed') state.refreshed += 1;
       else state.skipped += 1;
     } catch (err) {
-      const failure = failureOf(inst.installationId, err);
+      const failure = { installationId: inst.installationId, ...classify(err) };
       state.failed.push(failure);
       await db.markInstallationFailed(failure);
     }
@@ -137,6 +166,21 @@ export async function refreshExpiringTokens(input: RefreshExpiringTokensInput = 
       concurrency,
       carried: { refreshed: state.refreshed, skipped: state.skipped, failed: state.failed },
     });
+  }
+  // Last run of the chain only. Guarded by a patch, so runs recorded before the step existed replay without it.
+  if (patched(ZOHO_REFRESH_PATCH)) {
+    setCurrentDetails(`${describe(state)}\n\nRefreshing the ZOHO access token if it expires soon`);
+    state.zoho = await refreshZohoToken(withinSeconds);
+    if (state.zoho.outcome === 'failed') {
+      const incident = await handoff.openIncident({
+        title: 'ZOHO access token refresh failed',
+        severity: 'P2',
+        description: `${state.zoho.errorClass} — ${state.zoho.message}`,
+        source: 'token-refresh',
+        dedupKey: 'token-refresh-zoho',
+      });
+      state.incidentId = incident.id;
+    }
   }
   if (state.failed.length > 0) {
     // One incident per integration, merged while open: a second failing run adds to it instead of paging again.

@@ -39,7 +39,13 @@ describe('HighLevel demo seed', () => {
     ]);
 
     const { highlevel, tokenStore } = createHighLevelServices({ config: env.config, pool: env.pool, log: env.log });
-    const activities = createTokenActivities({ pool: env.pool, tokenStore, highlevel });
+    const activities = createTokenActivities({
+      config: env.config,
+      log: env.log,
+      pool: env.pool,
+      tokenStore,
+      highlevel,
+    });
     const due = await activities.listExpiringInstallations({ withinSeconds: 24 * 3600 });
     assert.deepEqual(
       due.map((d) => d.locationId),

@@ -21,7 +21,7 @@ function strings(value: unknown, out: string[] = []): string[] {
 describe('refreshExpiringTokens workflow', () => {
   let env: TestEnv;
   before(async () => {
-    env = await startTestEnv({ highlevelSimulator: true });
+    env = await startTestEnv({ highlevelSimulator: true, zohoSimulator: true });
   });
   after(() => env.stop());
 
@@ -98,5 +98,62 @@ describe('refreshExpiringTokens workflow', () => {
     const history = strings(await handle.fetchHistory()).join('\n');
     assert.match(history, /"installationId":/, 'payloads were decoded (the check can see what activities got)');
     for (const secret of secrets) assert.ok(!history.includes(secret), 'a token appears in the workflow history');
+  });
+
+  it('refreshes the ZOHO access token once when it is about to expire, leaves a fresh one alone, and keeps it out of its history', async () => {
+    const keyring = loadKeyring(env.config, env.log);
+    const storedZohoToken = async () => {
+      const { rows } = await env.pool.query(
+        'SELECT credential_id, access_token_enc, token_key_id, expires_at FROM zoho_access_tokens',
+      );
+      assert.equal(rows.length, 1, 'one shared ZOHO token row');
+      const row = rows[0];
+      const token = keyring.decrypt(row.access_token_enc, row.token_key_id, `zoho_access_tokens:${row.credential_id}`);
+      return { token, expiresAt: row.expires_at as Date };
+    };
+    const granted = async () => {
+      const res = await fetch(`${env.zohoSimulator!.url}/__sim/stats`);
+      return ((await res.json()) as { tokens: { granted: number } }).tokens.granted;
+    };
+    const run = async (name: string) => {
+      const { handle } = await startRun(env.client, {
+        workflow: 'refreshExpiringTokens',
+        workflowId: `token-refresh-zoho-${name}-${randomUUID()}`,
+        taskQueue: env.config.taskQueues.main,
+        kind: 'token-refresh',
+        summary: `Token refresh test (ZOHO ${name})`,
+        // A 30-minute window: no HighLevel installation of the first test is due, the ZOHO token decides alone.
+        args: [{ withinSeconds: 1800 }],
+      });
+      return { handle, result: (await handle.result()) as TokenRefreshStatus };
+    };
+
+    // A ZOHO call stores the shared token; then it is made to expire in a minute.
+    await env.zoho.listOrganizations();
+    await env.pool.query(`UPDATE zoho_access_tokens SET expires_at = now() + interval '60 seconds'`);
+    const old = await storedZohoToken();
+    const grantsBefore = await granted();
+
+    const expiring = await run('expiring');
+    assert.equal(expiring.result.zoho?.outcome, 'refreshed');
+    assert.equal(await granted(), grantsBefore + 1, 'exactly one token was asked of ZOHO');
+    const renewed = await storedZohoToken();
+    assert.notEqual(renewed.token, old.token);
+    assert.ok(renewed.expiresAt.getTime() > Date.now() + 50 * 60_000, 'the stored token is good for about an hour');
+    assert.equal(expiring.result.zoho?.expiresAt, renewed.expiresAt.toISOString());
+    assert.equal(expiring.result.incidentId, undefined);
+
+    const fresh = await run('fresh');
+    assert.equal(fresh.result.zoho?.outcome, 'fresh');
+    assert.equal(await granted(), grantsBefore + 1, 'a fresh token is reused, not replaced');
+    assert.equal((await storedZohoToken()).token, renewed.token);
+
+    for (const { handle } of [expiring, fresh]) {
+      const history = strings(await handle.fetchHistory()).join('\n');
+      assert.match(history, /refreshZohoAccessToken/, 'the history holds the ZOHO step');
+      for (const secret of [old.token, renewed.token]) {
+        assert.ok(!history.includes(secret), 'a ZOHO token appears in the workflow history');
+      }
+    }
   });
 });

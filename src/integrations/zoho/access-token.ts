@@ -8,6 +8,11 @@ import { networkError, retryAfterMs } from './classify.js';
 
 /** Refresh this long before expiry, so a token never runs out in the middle of a call. */
 export const ZOHO_TOKEN_EARLY_REFRESH_MS = 2 * 60_000;
+/**
+ * The widest window a proactive refresh honours: half a token's one-hour life. A wider one would replace every
+ * token as soon as it is issued, spending the vendor's 10 tokens per 10 minutes for nothing.
+ */
+export const ZOHO_PROACTIVE_MAX_WINDOW_MS = 30 * 60_000;
 /** What the accounts host answers: a token, or HTTP 200 with an `error` field. */
 interface TokenAnswer {
   access_token?: string;
@@ -27,6 +32,18 @@ export interface ZohoAccessTokens {
   get(): Promise<string>;
   /** The API refused `token` (401 / code 57): returns a different valid token, refreshing if nobody has yet. */
   replace(rejected: string): Promise<string>;
+  /**
+   * Proactive refresh: replaces the stored token only when it expires within `withinMs` (clamped to between two
+   * and thirty minutes), under the row lock. `none` when no token was ever stored: the first caller gets one.
+   */
+  refreshIfExpiring(withinMs: number): Promise<ZohoProactiveRefresh>;
+}
+
+/** What a proactive refresh did; never the token. */
+export interface ZohoProactiveRefresh {
+  outcome: 'refreshed' | 'fresh' | 'none';
+  /** Expiry of the token now stored, if any. */
+  expiresAt?: string;
 }
 
 /**
@@ -56,8 +73,8 @@ export function createZohoAccessTokens(deps: {
   let held: Held | undefined;
   let inFlight: Promise<string> | undefined;
 
-  const fresh = (h: Held | undefined, now = Date.now()): h is Held =>
-    h !== undefined && h.expiresAt - ZOHO_TOKEN_EARLY_REFRESH_MS > now;
+  const fresh = (h: Held | undefined, marginMs = ZOHO_TOKEN_EARLY_REFRESH_MS): h is Held =>
+    h !== undefined && h.expiresAt - marginMs > Date.now();
 
   async function grant(): Promise<Held> {
     const body = new URLSearchParams({
@@ -114,8 +131,13 @@ export function createZohoAccessTokens(deps: {
     }
   }
 
-  /** Under the row lock: reuse what another worker stored unless it is stale or the one just rejected. */
-  async function refresh(rejected?: string): Promise<string> {
+  /**
+   * Under the row lock: reuse what another worker stored unless it expires within `marginMs` or is the one just
+   * rejected. `onlyIfStored` leaves an empty row alone (a proactive refresh does not issue the first token).
+   */
+  async function refresh(
+    opts: { rejected?: string; marginMs?: number; onlyIfStored?: boolean } = {},
+  ): Promise<{ held?: Held; refreshed: boolean }> {
     const db = await pool.connect();
     try {
       await db.query('BEGIN');
@@ -127,10 +149,10 @@ export function createZohoAccessTokens(deps: {
         [credentialId],
       );
       const stored = rows[0] ? read(rows[0]) : undefined;
-      if (fresh(stored) && stored.token !== rejected) {
+      if ((fresh(stored, opts.marginMs) && stored.token !== opts.rejected) || (opts.onlyIfStored && !stored)) {
         await db.query('COMMIT');
-        held = stored;
-        return stored.token;
+        if (stored) held = stored;
+        return { held: stored, refreshed: false };
       }
       const next = await grant();
       await db.query(
@@ -141,7 +163,7 @@ export function createZohoAccessTokens(deps: {
       await db.query('COMMIT');
       log.info({ expiresAt: new Date(next.expiresAt).toISOString() }, 'ZOHO access token refreshed');
       held = next;
-      return next.token;
+      return { held: next, refreshed: true };
     } catch (err) {
       await db.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -151,9 +173,11 @@ export function createZohoAccessTokens(deps: {
   }
 
   function once(rejected?: string): Promise<string> {
-    inFlight ??= refresh(rejected).finally(() => {
-      inFlight = undefined;
-    });
+    inFlight ??= refresh({ rejected })
+      .then((r) => r.held!.token)
+      .finally(() => {
+        inFlight = undefined;
+      });
     return inFlight;
   }
 
@@ -166,6 +190,14 @@ export function createZohoAccessTokens(deps: {
       if (fresh(held) && held.token !== rejected) return held.token;
       held = undefined;
       return once(rejected);
+    },
+    async refreshIfExpiring(withinMs) {
+      const marginMs = Math.min(Math.max(withinMs, ZOHO_TOKEN_EARLY_REFRESH_MS), ZOHO_PROACTIVE_MAX_WINDOW_MS);
+      const r = await refresh({ marginMs, onlyIfStored: true });
+      return {
+        outcome: r.refreshed ? 'refreshed' : r.held ? 'fresh' : 'none',
+        expiresAt: r.held ? new Date(r.held.expiresAt).toISOString() : undefined,
+      };
     },
   };
 }
