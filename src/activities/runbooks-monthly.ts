@@ -72,16 +72,18 @@ export function createMonthlyRunbookActivities({ pool }: Pick<ActivityDeps, 'poo
 
     /**
      * Deletes at most `batchSize` rows the policy says have expired before `cutoff`. Safe to retry: a repeated
-     * call deletes the next expired rows or none. The caller loops until a batch comes back short.
+     * call deletes the next expired rows or none. The caller loops until a batch comes back short. A cutoff
+     * inside the policy's protection window is moved back to its edge (checked here against the clock, too).
      */
     async deleteExpiredBatch(input: { policy: string; cutoff: string; batchSize: number }): Promise<number> {
       const policy = RETENTION_POLICIES.find((p) => p.name === input.policy);
       if (!policy) throw new Error(`unknown retention policy ${input.policy}`);
       heartbeat({ policy: policy.name });
+      const cutoff = new Date(Math.min(Date.parse(input.cutoff), Date.now() - (policy.keepAtLeastMs ?? 0)));
       const { rowCount } = await pool.query(
         `DELETE FROM ${policy.table} WHERE ctid IN (
            SELECT ctid FROM ${policy.table} WHERE ${policy.ageColumn} < $1 LIMIT $2)`,
-        [input.cutoff, input.batchSize],
+        [cutoff, input.batchSize],
       );
       return rowCount ?? 0;
     },

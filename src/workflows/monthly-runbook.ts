@@ -16,6 +16,11 @@ export const monthlyRunbookStatusQuery = defineQuery<RunStatus>('status');
 export interface MonthlyRunbookInput {
   /** Rows deleted per retention batch (one activity call each). */
   retentionBatchSize?: number;
+  /**
+   * Retention periods in days by policy name (`RETENTION_POLICIES` in runbooks/targets.ts), overriding the
+   * declared ones for this run; a policy's protection window (webhook replay) is never cut short.
+   */
+  retentionMaxAgeDays?: Partial<Record<string, number>>;
 }
 
 const TITLE = 'Monthly runbook';
@@ -36,7 +41,7 @@ export async function monthlyRunbook(input: MonthlyRunbookInput = {}): Promise<R
   const data = await runSteps(TITLE, state, [
     ['reconciliation', async () => reconcileEveryEntity(await figures.countReconcilableRecords())],
     ['kpi review', async () => kpiReview(await figures.collectMonthlyFigures({ asOf }))],
-    ['retention', () => runRetention(asOf, batchSize)],
+    ['retention', () => runRetention(asOf, batchSize, input.retentionMaxAgeDays)],
     [
       'credential age',
       async () => {

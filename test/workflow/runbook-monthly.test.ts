@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MonthlyFigures } from '../../src/activities/runbooks-monthly.js';
+import { WEBHOOK_REPLAY_PROTECTION_MS } from '../../src/integrations/highlevel/webhook-window.js';
 import { RETENTION_POLICIES } from '../../src/workflows/runbooks/targets.js';
 import type { RetentionOutcome } from '../../src/workflows/runbooks/retention.js';
 import { runRunbook, seedHistory, startRunbookEnv, type RunbookEnv } from './runbook-fixtures.js';
@@ -9,6 +10,13 @@ const BATCH = 7;
 
 describe('monthly runbook', () => {
   let r: RunbookEnv;
+  /** Accepted HighLevel webhook ids, one per age (`received_at = now() - age`). */
+  const webhookEvents = (prefix: string, ages: string[]) =>
+    r.env.pool.query(
+      `INSERT INTO hl_webhook_events (webhook_id, event_type, company_id, event_timestamp, received_at)
+       SELECT $1 || '-' || age, 'INSTALL', 'c1', now() - age::interval, now() - age::interval FROM unnest($2::text[]) age`,
+      [prefix, ages],
+    );
   const expired: Record<string, number> = {};
   const kept: Record<string, number> = {};
   before(async () => {
@@ -20,6 +28,10 @@ describe('monthly runbook', () => {
       SELECT 'operator:x', 'operator', 'POST', '/x', 200, now() - make_interval(days => 360 + g * 2) FROM generate_series(1, 10) g`);
     await q(`INSERT INTO token_refresh_logs (integration, outcome, created_at)
       SELECT 'zoho', 'refreshed', now() - make_interval(days => 80 + g * 3) FROM generate_series(1, 6) g`);
+    await webhookEvents(
+      'seed',
+      [45, 40, 35, 20, 2].map((days) => `${days} days`),
+    );
     await q(`INSERT INTO hl_installations (company_id, location_id, user_type, status, installed_at, last_refreshed_at) VALUES
       ('c1', 'old', 'Location', 'active', now() - interval '200 days', now() - interval '120 days'),
       ('c1', 'new', 'Location', 'active', now() - interval '20 days', now() - interval '1 day')`);
@@ -62,6 +74,24 @@ describe('monthly runbook', () => {
       if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'deleteExpiredBatch') calls++;
     }
     assert.equal(calls, batches);
+  });
+
+  it('never deletes a webhook id younger than the replay-protection window, even when a run asks for 0 days', async () => {
+    await webhookEvents('window', ['30 minutes', '15 minutes', '8 minutes', '2 minutes', '10 seconds']);
+    const { report } = await runRunbook(r.env, 'monthly', 'monthlyRunbook', [
+      { retentionMaxAgeDays: { 'webhook-events': 0 } },
+    ]);
+    const outcome = (report.figures.retention as RetentionOutcome[]).find((o) => o.policy === 'webhook-events')!;
+    const { rows } = await r.env.pool.query<{ webhook_id: string }>(
+      `SELECT webhook_id FROM hl_webhook_events ORDER BY received_at`,
+    );
+    // The window is twice the signature tolerance (a webhook may be stamped up to 5 minutes ahead): 10 minutes.
+    assert.deepEqual(
+      rows.map((x) => x.webhook_id),
+      ['window-8 minutes', 'window-2 minutes', 'window-10 seconds'],
+    );
+    assert.ok(outcome.deleted >= 2, 'the rows past the window were deleted');
+    assert.ok(Date.parse(outcome.cutoff) <= Date.now() - WEBHOOK_REPLAY_PROTECTION_MS);
   });
 
   it('reviews KPIs and plan usage with figures equal to SQL, and flags old credentials', async () => {

@@ -1,12 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { loadKeyring } from '../../integrations/crypto.js';
+import { WEBHOOK_TOLERANCE_MS } from '../../integrations/highlevel/webhook-window.js';
 import { createTokenStore } from '../../integrations/token-store.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-
-/** A signed webhook older (or further in the future) than this is refused, so a captured one cannot be replayed later. */
-export const WEBHOOK_TOLERANCE_MS = 5 * 60_000;
 
 const Event = z.object({
   type: z.string(),

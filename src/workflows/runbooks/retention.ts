@@ -1,14 +1,13 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { BATCH_STEP } from '../policies.js';
 import type { StepResult } from './steps.js';
-import { RETENTION_POLICIES } from './targets.js';
+import { RETENTION_POLICIES, retentionCutoff } from './targets.js';
 
 const batch = proxyActivities<Activities>(BATCH_STEP);
 
 /** Batches per policy per run: bounds the history; whatever is left is deleted next month (and reported). */
 const MAX_BATCHES_PER_POLICY = 200;
-const DAY = 86_400_000;
 
 export const RETENTION_POLICY_NAMES = RETENTION_POLICIES.map((p) => `${p.table}.${p.ageColumn} > ${p.maxAgeDays} days`);
 
@@ -23,12 +22,19 @@ export interface RetentionOutcome {
 
 /**
  * Applies every retention policy: deletes the rows older than the policy's cutoff (fixed for the run) in batches
- * of `batchSize`, one idempotent activity call per batch, until a batch comes back short.
+ * of `batchSize`, one idempotent activity call per batch, until a batch comes back short. `maxAgeDays` overrides
+ * policies' periods by name; a policy's protection window (`keepAtLeastMs`) still holds.
  */
-export async function runRetention(asOf: string, batchSize: number): Promise<StepResult<RetentionOutcome[]>> {
+export async function runRetention(
+  asOf: string,
+  batchSize: number,
+  maxAgeDays: Partial<Record<string, number>> = {},
+): Promise<StepResult<RetentionOutcome[]>> {
+  // Policies added later are patched in, so runs recorded before them replay without their batches.
+  const policies = RETENTION_POLICIES.filter((p) => p.patch === undefined || patched(p.patch));
   const outcomes = await Promise.all(
-    RETENTION_POLICIES.map(async (policy): Promise<RetentionOutcome> => {
-      const cutoff = new Date(Date.parse(asOf) - policy.maxAgeDays * DAY).toISOString();
+    policies.map(async (policy): Promise<RetentionOutcome> => {
+      const cutoff = retentionCutoff(policy, asOf, maxAgeDays[policy.name]);
       let deleted = 0;
       let batches = 0;
       for (;;) {
