@@ -24,7 +24,7 @@ export interface Services {
  */
 export async function openServices(config: Config, databaseUrl: string, log: Logger): Promise<Services> {
   const pool = createPool(databaseUrl, {
-    onError: (err) => log.warn({ err: err.message }, 'idle database client failed'),
+    onError: (err) => log.warn({ err: err.message }, 'database connection lost; the pool reconnects on the next query'),
   });
   const client = await connectClient(config);
   const workerConnection = await NativeConnection.connect(config.temporal.connect.connectionOptions);

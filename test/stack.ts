@@ -5,7 +5,7 @@
  * the benchmarks, the replay recorder and the fault tests (which restart its servers) start their own.
  */
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrate.js';
@@ -164,4 +164,18 @@ function restartable(stop: () => Promise<void> | undefined, start: () => Promise
 function restoreEnv(value: string | undefined): void {
   if (value === undefined) delete process.env.OPSFLOW_TEST_STACK;
   else process.env.OPSFLOW_TEST_STACK = value;
+}
+
+/**
+ * A private stack for a test file that stops and restarts servers (test/reliability): Temporal keeps its state in a
+ * file, `OPSFLOW_TEST_STACK` points at it in this process, and the test run's workflow bundle is reused.
+ *
+ * @example
+ * const stack = await startFaultStack('fault-postgres');
+ * after(() => stack.stop());
+ */
+export function startFaultStack(name: string): Promise<PrivateStack> {
+  const run = process.env.OPSFLOW_TEST_STACK;
+  const bundle = run ? (JSON.parse(readFileSync(run, 'utf8')) as TestStack).workflowBundlePath : undefined;
+  return startPrivateStack({ name, persistTemporal: true, activate: true, workflowBundlePath: bundle });
 }

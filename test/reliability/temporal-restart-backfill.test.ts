@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { startRun } from '../../src/temporal/start.js';
 import type { BackfillInput, BackfillStatus } from '../../src/workflows/backfill.js';
 import { seedBilling, startBackfillEnv, syncStates, type BackfillTestEnv } from '../backfill-env.js';
-import { eventually, testStack } from '../harness.js';
-import { startPrivateStack, type PrivateStack } from '../stack.js';
+import { eventually } from '../harness.js';
+import { startFaultStack, type PrivateStack } from '../stack.js';
 
 const CUSTOMERS = 30;
 
@@ -18,12 +18,7 @@ describe('Temporal restarted during a backfill', () => {
   let stack: PrivateStack;
   let env: BackfillTestEnv;
   before(async () => {
-    stack = await startPrivateStack({
-      name: 'fault-temporal-backfill',
-      persistTemporal: true,
-      activate: true,
-      workflowBundlePath: testStack().workflowBundlePath,
-    });
+    stack = await startFaultStack('fault-temporal-backfill');
     env = await startBackfillEnv();
   });
   after(async () => {

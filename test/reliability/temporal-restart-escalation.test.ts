@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { eventually, startTestEnv, testStack, type TestEnv } from '../harness.js';
+import { eventually, startTestEnv, type TestEnv } from '../harness.js';
 import { mailTo } from '../integration/incident-doubles.js';
-import { startPrivateStack, type PrivateStack } from '../stack.js';
+import { startFaultStack, type PrivateStack } from '../stack.js';
 
 const run = randomUUID().slice(0, 8);
 const ops = `ops-${run}@example.test`;
@@ -25,12 +25,7 @@ describe('Temporal restarted during an escalation wait', () => {
   let stack: PrivateStack;
   let env: TestEnv;
   before(async () => {
-    stack = await startPrivateStack({
-      name: 'fault-temporal-escalation',
-      persistTemporal: true,
-      activate: true,
-      workflowBundlePath: testStack().workflowBundlePath,
-    });
+    stack = await startFaultStack('fault-temporal-escalation');
     env = await startTestEnv({
       api: true,
       env: {
