@@ -55,19 +55,6 @@ export function installRuntimeLogger(log: Logger, level: Config['logLevel'], met
 }
 
 /**
- * HighLevel allows 100 requests per 10 s per location (10/s). The `highlevel` queue is limited server-side to 80 %
- * of that across all workers, so retries and the vendor's own clock skew never push a location over its burst.
- */
-export const HIGHLEVEL_ACTIVITIES_PER_SECOND = 0.8 * (100 / 10);
-
-/**
- * ZOHO allows 150 requests per minute per organization (2.5/s). The `zoho` queue is limited server-side to 80 % of
- * that (120/min = 2/s) across all workers; one ZOHO activity makes about one call, and the margin absorbs the
- * token refresh and retries, so backfills run at the budget without 429s.
- */
-export const ZOHO_ACTIVITIES_PER_SECOND = (0.8 * 150) / 60;
-
-/**
  * Creates Opsflow's workers: the main queue runs every workflow and the general activities.
  *
  * @example
@@ -91,12 +78,15 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const highlevel = await Worker.create({
     ...shared,
     taskQueue: config.taskQueues.highlevel,
-    maxTaskQueueActivitiesPerSecond: HIGHLEVEL_ACTIVITIES_PER_SECOND,
+    // Server-side, so all workers together stay at 80 % of HighLevel's per-location burst (one call per activity).
+    maxTaskQueueActivitiesPerSecond: config.queueLimits.highlevel,
   });
   const zoho = await Worker.create({
     ...shared,
     taskQueue: config.taskQueues.zoho,
-    maxTaskQueueActivitiesPerSecond: ZOHO_ACTIVITIES_PER_SECOND,
+    // A backfill page makes many calls per activity: ZOHO calls are bounded by the organization's call budget
+    // in the client (src/integrations/call-budget.ts); this only spreads activity starts.
+    maxTaskQueueActivitiesPerSecond: config.queueLimits.zoho,
   });
   return [main, highlevel, zoho];
 }

@@ -2,10 +2,10 @@
  * What the backfill and reconciliation tests share: a ZOHO simulator of their own, a test environment pointed at
  * it, workers on the main and `zoho` queues that a test can kill and restart, and seeded billing records.
  */
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../src/activities/index.js';
+import type { Worker } from '@temporalio/worker';
 import { createHighLevelServices } from '../src/integrations/highlevel/index.js';
 import type { ZohoSimulator } from '../src/simulators/zoho/index.js';
+import { createWorkers } from '../src/worker.js';
 import { startTestEnv, testStack, type TestEnv } from './harness.js';
 
 export interface BackfillTestEnv extends TestEnv {
@@ -18,18 +18,24 @@ export interface BackfillTestEnv extends TestEnv {
 
 export interface SimStats {
   requests: { total: number; byStatus: Record<string, number> };
+  /** Access tokens the accounts host granted (their requests count in `requests.total` too). */
+  tokens: { granted: number; refused: number };
   duplicateCreates: { total: number; byEntity: Record<string, number> };
   records: Record<string, number>;
 }
 
 /**
  * Starts the environment. The simulator's limits are raised so tests are not paced by the vendor's plan
- * (429s come from injected faults only); the `zoho` queue's task-queue limit is raised for the same reason.
+ * (429s come from injected faults only); the `zoho` queue's limit is raised through configuration for the same
+ * reason (and the harness raises the call budget), unless `env` says otherwise.
  */
-export async function startBackfillEnv(options: { api?: boolean } = {}): Promise<BackfillTestEnv> {
+export async function startBackfillEnv(
+  options: { api?: boolean; env?: Record<string, string> } = {},
+): Promise<BackfillTestEnv> {
   const env = await startTestEnv({
     api: options.api,
     workers: false,
+    env: { ZOHO_QUEUE_ACTIVITIES_PER_SECOND: '1000', ...options.env },
     zohoSimulator: { limits: { perMinute: 1_000_000, perDay: 10_000_000, concurrent: 1000, tokensPerWindow: 1000 } },
   });
   const sim = env.zohoSimulator!;
@@ -39,23 +45,12 @@ export async function startBackfillEnv(options: { api?: boolean } = {}): Promise
   let running: Array<Promise<void>> = [];
   const start = async () => {
     const { config, pool, client, log } = env;
-    const activities = createActivities({
+    workers = await createWorkers({
       config,
-      pool,
-      client,
-      log,
-      zoho: env.zoho,
-      ...createHighLevelServices({ config, pool, log }),
+      connection,
+      deps: { config, pool, client, log, zoho: env.zoho, ...createHighLevelServices({ config, pool, log }) },
+      workflowBundle: { codePath: testStack().workflowBundlePath },
     });
-    const common = { connection, namespace: env.config.temporal.namespace, activities };
-    workers = [
-      await Worker.create({
-        ...common,
-        taskQueue: env.config.taskQueues.main,
-        workflowBundle: { codePath: testStack().workflowBundlePath },
-      }),
-      await Worker.create({ ...common, taskQueue: env.config.taskQueues.zoho, maxTaskQueueActivitiesPerSecond: 1000 }),
-    ];
     running = workers.map((w) => w.run());
   };
   const stopWorkers = async () => {

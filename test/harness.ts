@@ -121,6 +121,8 @@ export async function startTestEnv(
     OPSFLOW_DATA_DIR: stack.runDir,
     ...(highlevelSimulator ? { HIGHLEVEL_BASE_URL: highlevelSimulator.url } : {}),
     ...(zohoSimulator ? { ZOHO_API_BASE_URL: zohoSimulator.apiBaseUrl, ZOHO_ACCOUNTS_URL: zohoSimulator.url } : {}),
+    // Tests are not paced by the organization's ZOHO call budget unless they test it (and set it lower).
+    ZOHO_CALLS_PER_MINUTE: '600000',
     ...options.env,
   });
   const log = options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');

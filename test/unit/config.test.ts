@@ -28,6 +28,30 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the vendor call budget and queue limits, refusing values that are not positive numbers', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.zoho.callsPerMinute, 120);
+    assert.deepEqual(defaults.queueLimits, { highlevel: 8, zoho: 2 });
+    const raised = loadConfig({
+      ZOHO_CALLS_PER_MINUTE: '6000',
+      ZOHO_QUEUE_ACTIVITIES_PER_SECOND: '1000',
+      HIGHLEVEL_QUEUE_ACTIVITIES_PER_SECOND: '50',
+    });
+    assert.equal(raised.zoho.callsPerMinute, 6000);
+    assert.deepEqual(raised.queueLimits, { highlevel: 50, zoho: 1000 });
+    assert.throws(
+      () => loadConfig({ ZOHO_CALLS_PER_MINUTE: 'fast', ZOHO_QUEUE_ACTIVITIES_PER_SECOND: '0' }),
+      (err: Error) => {
+        assert.match(err.message, /ZOHO_CALLS_PER_MINUTE: expected a number of calls per minute \(got "fast"\)/);
+        assert.match(
+          err.message,
+          /ZOHO_QUEUE_ACTIVITIES_PER_SECOND: expected a positive number of activities per second/,
+        );
+        return true;
+      },
+    );
+  });
+
   it('reports every bad variable at once and never echoes a secret', () => {
     assert.throws(
       () =>

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
 import type { Logger } from '../../logger.js';
+import { createCallBudget, type CallBudget } from '../call-budget.js';
 import { loadKeyring, type Keyring } from '../crypto.js';
 import { ErrorClass, IntegrationError } from '../errors.js';
 import { createZohoAccessTokens, type ZohoAccessTokens } from './access-token.js';
@@ -73,7 +74,10 @@ interface Call {
 /**
  * Creates the ZOHO Billing v1 client: base URLs and data center from config, the refresh grant on the accounts
  * host, one shared access token (see access-token.ts), the organization header, every failure classified into an
- * `IntegrationError`, and every call counted in `api_usage`. After a daily-quota refusal it makes no further
+ * `IntegrationError`, and every call counted in `api_usage`. Every call first books a slot in the organization's
+ * call budget (`ZOHO_CALLS_PER_MINUTE`, shared by all workers through PostgreSQL; see call-budget.ts), so
+ * concurrent backfills, reconciliations and runbooks together stay under the vendor's per-minute limit; a
+ * backfill's `maxRequestsPerMinute` is a per-run cap below it. After a daily-quota refusal it makes no further
  * calls until the quota resets, so nothing hammers an exhausted quota.
  *
  * @example
@@ -87,6 +91,8 @@ export function createZohoClient(deps: {
   log: Logger;
   fetch?: typeof fetch;
   keyring?: Keyring;
+  /** The organization's call budget; by default the shared one at `config.zoho.callsPerMinute`. */
+  budget?: CallBudget;
 }): ZohoClient {
   const { config, pool } = deps;
   const log = deps.log.child({ integration: 'zoho' });
@@ -98,12 +104,22 @@ export function createZohoClient(deps: {
     keyring: deps.keyring ?? loadKeyring(config, log),
     fetch: doFetch,
   });
+  const budget =
+    deps.budget ??
+    createCallBudget({
+      pool,
+      log,
+      integration: 'zoho',
+      scope: config.zoho.organizationId,
+      callsPerMinute: config.zoho.callsPerMinute,
+    });
   let quotaResumeAt = 0;
 
   async function send(
     call: Call,
     token: string,
   ): Promise<{ res: Response; body: ZohoEnvelope & Record<string, unknown> }> {
+    const { counted } = await budget.acquire();
     const url = new URL(`${config.zoho.apiBaseUrl}${call.path}`);
     for (const [k, v] of Object.entries(call.query ?? {})) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { authorization: `Zoho-oauthtoken ${token}` };
@@ -118,12 +134,12 @@ export function createZohoClient(deps: {
         signal: AbortSignal.timeout(30_000),
       });
     } catch (err) {
-      await countZohoCall(pool, log, { rateLimited: false, failed: true });
+      await countZohoCall(pool, log, { rateLimited: false, failed: true, counted });
       throw networkError(err, `${call.method} ${call.path}`);
     }
     const body = (await res.json().catch(() => ({}))) as ZohoEnvelope & Record<string, unknown>;
     const failed = !res.ok || body.code !== 0;
-    await countZohoCall(pool, log, { rateLimited: res.status === 429, failed });
+    await countZohoCall(pool, log, { rateLimited: res.status === 429, failed, counted });
     return { res, body };
   }
 

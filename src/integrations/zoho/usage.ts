@@ -5,6 +5,8 @@ import type { Logger } from '../../logger.js';
 export interface ZohoCallOutcome {
   rateLimited: boolean;
   failed: boolean;
+  /** The call itself was already counted when its slot was booked (see call-budget.ts): add only the outcome. */
+  counted?: boolean;
 }
 
 /**
@@ -17,13 +19,15 @@ export interface ZohoCallOutcome {
 export async function countZohoCall(pool: Pool, log: Logger, outcome: ZohoCallOutcome): Promise<void> {
   const hits = outcome.rateLimited ? 1 : 0;
   const errors = outcome.failed ? 1 : 0;
+  const calls = outcome.counted ? 0 : 1;
+  if (calls + hits + errors === 0) return;
   await pool
     .query(
       `INSERT INTO api_usage (integration, day, calls, rate_limit_hits, errors)
-       VALUES ('zoho', (now() AT TIME ZONE 'UTC')::date, 1, $1, $2)
-       ON CONFLICT (integration, day) DO UPDATE SET calls = api_usage.calls + 1,
+       VALUES ('zoho', (now() AT TIME ZONE 'UTC')::date, $3, $1, $2)
+       ON CONFLICT (integration, day) DO UPDATE SET calls = api_usage.calls + $3,
          rate_limit_hits = api_usage.rate_limit_hits + $1, errors = api_usage.errors + $2`,
-      [hits, errors],
+      [hits, errors, calls],
     )
     .catch((err: Error) => log.warn({ err: err.message }, 'could not count a ZOHO call in api_usage'));
 }
