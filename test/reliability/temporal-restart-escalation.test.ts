@@ -47,7 +47,7 @@ describe('Temporal restarted during an escalation wait', () => {
     const api = env.api!;
     const title = `Temporal restart ${run}`;
     const opened = await api.request<{ id: string }>('POST', '/incidents', {
-      body: { title, severity: 'P1', ackTimeoutSeconds: 5 },
+      body: { title, severity: 'P1', ackTimeoutSeconds: 10 },
     });
     assert.equal(opened.status, 201);
     const read = async () => (await api.request<IncidentView>('GET', `/incidents/${opened.body.id}`)).body;
