@@ -11,6 +11,8 @@ export interface EntitySummary {
   missingRemote: number;
   missingLocal: number;
   different: number;
+  /** Local records never synced (pending or failed, no ZOHO id) and not in ZOHO: the backfill's work, not drift. */
+  unsynced: number;
   localAmount?: string;
   remoteAmount?: string;
 }
@@ -78,6 +80,10 @@ export function createReconcileActivities({ pool, zohoPush }: { pool: Pool; zoho
      * Compares local and staged remote records of one entity by reference (a full outer join in SQL), stores each
      * mismatch with the fields that differ, and answers the counts and amount totals. Idempotent: a retry replaces
      * the entity's part of the report.
+     *
+     * A local record absent from ZOHO is missing remotely only when it claims to be there (synced, or holding a
+     * ZOHO id); one never synced (pending or failed) is counted as `unsynced`: the backfill's work list, not
+     * drift between the two sides, and not something a repair should push behind the backfill's back.
      */
     async compareEntity(input: { id: string; entity: ZohoEntity }): Promise<EntitySummary> {
       const { fields, amount } = LOCAL_FIELDS[input.entity];
@@ -89,10 +95,11 @@ export function createReconcileActivities({ pool, zohoPush }: { pool: Pool; zoho
           input.entity,
         ]);
         await client.query(
-          `WITH l AS (SELECT t.id, t.reference, ${fields} AS fields FROM ${input.entity} t),
+          `WITH l AS (SELECT t.id, t.reference, ${fields} AS fields,
+                             (t.zoho_id IS NULL AND t.sync_state <> 'synced') AS unsynced FROM ${input.entity} t),
                 r AS (SELECT zoho_id, reference, fields FROM reconciliation_remote WHERE reconciliation_id = $1 AND entity = $2),
                 j AS (SELECT l.id, COALESCE(l.reference, r.reference, 'zoho:' || r.zoho_id) AS reference, r.zoho_id,
-                             l.fields AS lf, r.fields AS rf
+                             l.fields AS lf, r.fields AS rf, l.unsynced
                         FROM l FULL JOIN r ON r.reference = l.reference)
            INSERT INTO reconciliation_mismatches (reconciliation_id, entity, kind, reference, record_id, zoho_id, fields)
            SELECT $1, $2,
@@ -101,7 +108,7 @@ export function createReconcileActivities({ pool, zohoPush }: { pool: Pool; zoho
                   CASE WHEN rf IS NULL THEN '{}'::jsonb WHEN lf IS NULL THEN jsonb_build_object('remote', rf) ELSE
                     (SELECT jsonb_object_agg(k, jsonb_build_object('local', lf->k, 'remote', rf->k))
                        FROM jsonb_object_keys(lf) k WHERE lf->k IS DISTINCT FROM rf->k) END
-             FROM j WHERE rf IS NULL OR lf IS NULL OR lf <> rf
+             FROM j WHERE (rf IS NULL AND NOT unsynced) OR lf IS NULL OR lf <> rf
            ON CONFLICT DO NOTHING`,
           [input.id, input.entity],
         );
@@ -111,6 +118,9 @@ export function createReconcileActivities({ pool, zohoPush }: { pool: Pool; zoho
                   count(*) FILTER (WHERE kind = 'missing-remote')::int AS "missingRemote",
                   count(*) FILTER (WHERE kind = 'missing-local')::int AS "missingLocal",
                   count(*) FILTER (WHERE kind = 'different')::int AS different,
+                  (SELECT count(*)::int FROM ${input.entity} t WHERE t.zoho_id IS NULL AND t.sync_state <> 'synced'
+                      AND NOT EXISTS (SELECT 1 FROM reconciliation_remote r WHERE r.reconciliation_id = $1
+                                         AND r.entity = $2 AND r.reference = t.reference)) AS unsynced,
                   ${amount ? `(SELECT to_char(COALESCE(sum(${amount}), 0), 'FM999999999990.00') FROM ${input.entity})` : 'NULL'} AS "localAmount",
                   ${amount ? `(SELECT to_char(COALESCE(sum((fields->>'${amount === 'total' ? 'total' : 'amount'}')::numeric), 0), 'FM999999999990.00') FROM reconciliation_remote WHERE reconciliation_id = $1 AND entity = $2)` : 'NULL'} AS "remoteAmount"
              FROM reconciliation_mismatches WHERE reconciliation_id = $1 AND entity = $2`,
@@ -122,7 +132,7 @@ export function createReconcileActivities({ pool, zohoPush }: { pool: Pool; zoho
         ]);
         await client.query('COMMIT');
         const s = rows[0]!;
-        const summary: EntitySummary = { ...s, matched: s.local - s.missingRemote - s.different };
+        const summary: EntitySummary = { ...s, matched: s.local - s.missingRemote - s.different - s.unsynced };
         if (!amount) {
           delete summary.localAmount;
           delete summary.remoteAmount;

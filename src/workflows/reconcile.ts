@@ -130,7 +130,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileStatus>
 function describe(state: ReconcileStatus, repairable: number): string {
   const lines = Object.entries(state.summary).map(
     ([e, s]) =>
-      `- ${e}: ${s.local} local, ${s.remote} remote, ${s.matched} matched, ${s.missingRemote} missing remotely, ${s.missingLocal} missing locally, ${s.different} different`,
+      `- ${e}: ${s.local} local, ${s.remote} remote, ${s.matched} matched, ${s.missingRemote} missing remotely, ${s.missingLocal} missing locally, ${s.different} different, ${s.unsynced ?? 0} never synced`,
   );
   const decision = state.decision
     ? ` — repair ${state.decision}${state.decidedBy ? ` by ${state.decidedBy}` : ''}`

@@ -67,6 +67,7 @@ describe('reconciliation with ZOHO through the API', () => {
       missingRemote: 0,
       missingLocal: 1,
       different: 1,
+      unsynced: 0,
     });
     assert.equal(first.summary.invoices!.different, 1);
     assert.equal(first.summary.subscriptions!.different! + first.summary.subscriptions!.missingRemote!, 0);

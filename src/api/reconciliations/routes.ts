@@ -26,6 +26,11 @@ const Summary = z.object({
   missingRemote: z.number().int(),
   missingLocal: z.number().int(),
   different: z.number().int(),
+  unsynced: z
+    .number()
+    .int()
+    .optional()
+    .openapi({ description: 'Local records never synced (pending or failed) and not in ZOHO: left to a backfill' }),
   localAmount: z.string().optional(),
   remoteAmount: z.string().optional(),
 });
