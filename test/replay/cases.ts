@@ -49,12 +49,13 @@ const POSTMORTEM = {
   customerImpact: 'Invoices synced 20 minutes late',
 };
 
-/** An incident's input as `openIncident` builds it, with second-long deadlines. */
-function incidentInput(id: string, policy: Record<string, unknown>) {
+/** An incident's input as `openIncident` builds it; the time to acknowledge is a second unless `policy` says. */
+function incidentInput(id: string, policy: { ackTimeoutSeconds?: number; resolveWithinSeconds?: number }) {
+  const ackTimeoutSeconds = policy.ackTimeoutSeconds ?? 1;
   return {
     id,
-    trigger: { title: `Replay fixture ${id}`, severity: 'P1', source: 'replay', ackTimeoutSeconds: 1 },
-    policy: { ackTimeoutSeconds: 1, repeats: 1, quiet: false, levels: 3, ...policy },
+    trigger: { title: `Replay fixture ${id}`, severity: 'P1', source: 'replay', ackTimeoutSeconds },
+    policy: { repeats: 1, quiet: false, levels: 3, ...policy, ackTimeoutSeconds },
     incidentUrl: `https://opsflow.example.test/incidents/${id}`,
   };
 }
@@ -135,7 +136,8 @@ export const REPLAY_CASES: ReplayCase[] = [
     workflow: 'escalateIncident',
     name: 'snoozed-escalated-reopened',
     kind: 'incident',
-    // An acknowledgement not followed by a resolution within a second re-opens the incident.
+    // Deadlines far enough for the updates to land first; an acknowledgement not followed by a resolution within
+    // a second re-opens the incident.
     args: [incidentInput('replay-2', { resolveWithinSeconds: 1, ackTimeoutSeconds: 30 })],
     drive: async (handle) => {
       await handle.executeUpdate('trigger', { args: [{}] });
