@@ -154,6 +154,27 @@ export const REPLAY_CASES: ReplayCase[] = [
     },
   },
   {
+    workflow: 'escalateIncident',
+    name: 'continued-as-new',
+    kind: 'incident',
+    // A short history limit: the incident continues as new while escalating, then is resolved in a later run.
+    args: [{ ...incidentInput('replay-3', {}), historyLimit: 60 }],
+    drive: async (handle) => {
+      await handle.executeUpdate('trigger', { args: [{}] });
+      await eventually(
+        async () => {
+          const { runId, raw } = await handle.describe();
+          return runId !== raw.workflowExecutionInfo?.firstRunId;
+        },
+        20_000,
+        'the incident to continue as new',
+      );
+      await incidentReaches(handle, 'every level notified', (s) => s.exhausted);
+      await handle.executeUpdate('acknowledge', { args: [{ by: 'dana' }] });
+      await handle.executeUpdate('resolve', { args: [{ by: 'dana', ...POSTMORTEM }] });
+    },
+  },
+  {
     workflow: 'backfill',
     name: 'zoho-dry-run',
     kind: 'backfill',
