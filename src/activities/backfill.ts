@@ -6,7 +6,7 @@ import {
   countRecords,
   logAttempt,
   markFailed,
-  markSynced,
+  markSyncedAndLog,
   missingDependency,
   selectPage,
   type LocalRecord,
@@ -161,8 +161,7 @@ export function createBackfillActivities({ pool, zohoPush }: { pool: Pool; zohoP
             });
           }
           const { outcome, zohoId } = await pushRecord(zohoPush, input.entity, record, progress);
-          await markSynced(pool, input.entity, record.id, zohoId);
-          await logAttempt(pool, { ...attempt, outcome, durationMs: performance.now() - started });
+          await markSyncedAndLog(pool, { ...attempt, outcome, durationMs: performance.now() - started }, zohoId);
           progress.counters.succeeded++;
         } catch (err) {
           const errorClass = err instanceof IntegrationError ? err.errorClass : ErrorClass.NetworkError;
