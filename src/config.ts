@@ -129,6 +129,12 @@ const EnvSchema = z.object({
   HIGHLEVEL_BASE_URL: z.url({ error: 'expected an absolute URL' }).optional(),
   /** Ed25519 public key (PEM or base64 SPKI) that signs HighLevel's INSTALL/UNINSTALL webhooks. */
   HIGHLEVEL_WEBHOOK_PUBLIC_KEY: optionalString,
+  /** Where installs begin (`/oauth/chooselocation`); the simulator's in demo mode. */
+  HIGHLEVEL_MARKETPLACE_URL: z.url({ error: 'expected an absolute URL' }).optional(),
+  /** Space-separated OAuth scopes asked for at install. */
+  HIGHLEVEL_OAUTH_SCOPES: z
+    .string()
+    .default('contacts.readonly contacts.write locations.readonly oauth.readonly oauth.write'),
   OPSFLOW_HIGHLEVEL_SIM_PORT: port(4010),
 
   ZOHO_CLIENT_ID: optionalString,
@@ -220,6 +226,9 @@ export interface Config {
     clientId: string;
     clientSecret: string;
     webhookPublicKey?: string;
+    /** Marketplace host of the install (authorize) page; the simulator's in demo mode. */
+    marketplaceUrl: string;
+    oauthScopes: string;
     simulatorPort: number;
   };
   zoho: {
@@ -360,6 +369,9 @@ export function loadConfig(env: Env): Config {
       clientId: e.HIGHLEVEL_CLIENT_ID ?? 'demo-highlevel-client',
       clientSecret: e.HIGHLEVEL_CLIENT_SECRET ?? 'demo-highlevel-secret',
       webhookPublicKey: e.HIGHLEVEL_WEBHOOK_PUBLIC_KEY,
+      marketplaceUrl:
+        e.HIGHLEVEL_MARKETPLACE_URL ?? (demo ? (e.HIGHLEVEL_BASE_URL ?? hlSim) : 'https://marketplace.gohighlevel.com'),
+      oauthScopes: e.HIGHLEVEL_OAUTH_SCOPES,
       simulatorPort: e.OPSFLOW_HIGHLEVEL_SIM_PORT,
     },
     zoho: {

@@ -192,7 +192,8 @@ function apiHandle(url: string, operatorToken: string, viewerToken: string): Api
         headers['content-type'] ??= 'application/json';
         body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
       }
-      const res = await fetch(`${url}${path}`, { method, headers, body });
+      // Redirects are answers to check (the OAuth install), not to follow into another server.
+      const res = await fetch(`${url}${path}`, { method, headers, body, redirect: 'manual' });
       const text = await res.text();
       let parsed: unknown = text;
       try {

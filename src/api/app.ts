@@ -17,6 +17,7 @@ import { maintenanceRoutes } from './maintenance/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { runbookRoutes } from './runbooks/routes.js';
 import { highlevelWebhookRoutes } from './webhooks/highlevel.js';
+import { highlevelOAuthRoutes } from './oauth/highlevel.js';
 import { scheduleRoutes } from './schedules/routes.js';
 
 // Webhooks carry their own authentication (the sender's signature), not a bearer token.
@@ -28,6 +29,9 @@ const PUBLIC_PATHS = new Set([
   // The codec's browser sign-in: the form checks the token itself.
   '/codec/sign-in',
   '/codec/sign-out',
+  // The OAuth install flow runs in a browser the vendor redirects: a one-time state protects it (oauth/highlevel.ts).
+  '/oauth/highlevel/install',
+  '/oauth/highlevel/callback',
 ]);
 
 /**
@@ -76,6 +80,7 @@ export function createApp(deps: ApiDeps) {
   app.get('/metrics', metricsHandler(metrics, deps.config.metrics.sdkUrl));
   app.get('/docs', docsHandler(app));
   app.route('/', highlevelWebhookRoutes(deps));
+  app.route('/', highlevelOAuthRoutes(deps));
   app.route('/', runbookRoutes(deps));
   app.route('/', incidentRoutes(deps));
   app.route('/', maintenanceRoutes(deps));

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../logger.js';
+import { authorizeRoutes } from './authorize.js';
 import { controlRoutes } from './control.js';
 import { vendorError } from './errors.js';
 import { vendorGuards, type SimEnv } from './guards.js';
@@ -33,7 +34,8 @@ export interface HighLevelSimulator {
 }
 
 /**
- * Starts a HighLevel API v2 simulator: OAuth with rotation, expiry and revocation, locations, contacts (search,
+ * Starts a HighLevel API v2 simulator: OAuth (the install page `/oauth/chooselocation`, code exchange, rotation,
+ * expiry and revocation), locations, contacts (search,
  * upsert, list), HighLevel's rate limits and error bodies, signed install/uninstall webhooks, and the `/__sim`
  * control API (faults, stats, reset, seed). State is in memory.
  *
@@ -52,6 +54,8 @@ export async function startHighLevelSimulator(options: HighLevelSimulatorOptions
 
   const app = new Hono<SimEnv>();
   app.route('/', controlRoutes(state, { privateKey, publicKeyPem: webhookPublicKeyPem }));
+  // A browser page on the marketplace host, not an API call: no Version header, no API rate limits.
+  app.route('/', authorizeRoutes(state, client));
   app.use('*', async (c, next) => (c.req.path.startsWith('/__sim/') ? next() : vendorGuards(state)(c, next)));
   app.route('/', oauthRoutes(state, client));
   app.route('/', resourceRoutes(state));
