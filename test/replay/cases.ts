@@ -11,7 +11,6 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createInstallationWithTokens, seedSimulator } from '../../src/dev/seed/installations.js';
 import { loadKeyring } from '../../src/integrations/crypto.js';
 import { createTokenStore } from '../../src/integrations/token-store.js';
-import type { OpsKindValue } from '../../src/temporal/search-attributes.js';
 import type { IncidentState } from '../../src/workflows/incident/types.js';
 import type { ReconcileStatus } from '../../src/workflows/reconcile.js';
 import { seedBilling } from '../backfill-env.js';
@@ -23,8 +22,7 @@ export interface ReplayCase {
   workflow: string;
   /** A short name for the scenario; the fixture is `test/fixtures/histories/<workflow>-<name>.json`. */
   name: string;
-  /** The `OpsKind` search attribute of the run. */
-  kind: OpsKindValue;
+  kind: 'daily' | 'weekly' | 'monthly' | 'monitor' | 'incident' | 'backfill' | 'reconciliation' | 'token-refresh';
   args: unknown[];
   /** Prepares the environment before the run starts (records, installations, simulator data). */
   setup?: (env: TestEnv) => Promise<void>;
