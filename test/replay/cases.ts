@@ -11,6 +11,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createInstallationWithTokens, seedSimulator } from '../../src/dev/seed/installations.js';
 import { loadKeyring } from '../../src/integrations/crypto.js';
 import { createTokenStore } from '../../src/integrations/token-store.js';
+import type { OpsKindValue } from '../../src/temporal/search-attributes.js';
 import type { IncidentState } from '../../src/workflows/incident/types.js';
 import type { ReconcileStatus } from '../../src/workflows/reconcile.js';
 import { seedBilling } from '../backfill-env.js';
@@ -22,7 +23,8 @@ export interface ReplayCase {
   workflow: string;
   /** A short name for the scenario; the fixture is `test/fixtures/histories/<workflow>-<name>.json`. */
   name: string;
-  kind: 'daily' | 'weekly' | 'monthly' | 'monitor' | 'incident' | 'backfill' | 'reconciliation' | 'token-refresh';
+  /** The `OpsKind` search attribute of the run. */
+  kind: OpsKindValue;
   args: unknown[];
   /** Prepares the environment before the run starts (records, installations, simulator data). */
   setup?: (env: TestEnv) => Promise<void>;
