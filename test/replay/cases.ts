@@ -134,6 +134,20 @@ export const REPLAY_CASES: ReplayCase[] = [
   },
   { workflow: 'monthlyRunbook', name: 'empty-month', kind: 'monthly', args: [{ retentionBatchSize: 100 }] },
   {
+    workflow: 'monthlyRunbook',
+    name: 'webhook-events-retention',
+    kind: 'monthly',
+    args: [{ retentionBatchSize: 100 }],
+    // Accepted webhook ids past the 30-day retention: the patched-in `webhook-events` policy deletes them.
+    setup: async (env) => {
+      await env.pool.query(
+        `INSERT INTO hl_webhook_events (webhook_id, event_type, company_id, event_timestamp, received_at)
+         SELECT 'wh-' || g, 'INSTALL', 'co-replay', now() - make_interval(days => 30 + g), now() - make_interval(days => 30 + g)
+           FROM generate_series(1, 3) g`,
+      );
+    },
+  },
+  {
     workflow: 'escalateIncident',
     name: 'escalated-acknowledged-resolved',
     kind: 'incident',
