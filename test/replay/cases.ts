@@ -231,9 +231,11 @@ export const REPLAY_CASES: ReplayCase[] = [
     name: 'approved-repair',
     kind: 'reconciliation',
     args: [{ integration: 'zoho', entities: ZOHO_ENTITIES, repair: 'approval', approvalTimeoutSeconds: 600 }],
-    // Local records ZOHO never received, and a customer only ZOHO has: both repaired once approved.
+    // A customer marked synced that ZOHO does not have, and one only ZOHO has: pushed and imported once approved
+    // (the other seeded records were never synced, which is no mismatch).
     setup: async (env) => {
       await seedBilling(env, 2);
+      await env.pool.query(`UPDATE customers SET sync_state = 'synced', zoho_id = 'gone-1' WHERE reference = 'C-1'`);
       await simControl(env.zohoSimulator!.url).seed({
         customers: [
           {
