@@ -20,7 +20,12 @@ export async function refreshTokensStep(asOf: string): Promise<StepResult> {
   })) as TokenRefreshStatus;
   const after = await figures.countExpiringTokens({ asOf });
   return {
-    status: refresh.failed.length > 0 ? 'failed' : after.failedRefreshes24h > 0 ? 'warning' : 'ok',
+    status:
+      refresh.failed.length > 0 || refresh.zoho?.outcome === 'failed'
+        ? 'failed'
+        : after.failedRefreshes24h > 0
+          ? 'warning'
+          : 'ok',
     summary:
       `${refresh.refreshed} refreshed, ${refresh.skipped} already fresh, ${refresh.failed.length} failed of ${refresh.due} due` +
       `; ${after.failedRefreshes24h} failed refresh(es) in the last 24 h`,
@@ -29,6 +34,8 @@ export async function refreshTokensStep(asOf: string): Promise<StepResult> {
       refreshed: refresh.refreshed,
       skipped: refresh.skipped,
       failed: refresh.failed,
+      // The shared ZOHO access token's proactive refresh (absent for runs from before that step).
+      zoho: refresh.zoho,
       ...after,
     },
   };
