@@ -100,7 +100,7 @@ describe('refreshExpiringTokens workflow', () => {
     for (const secret of secrets) assert.ok(!history.includes(secret), 'a token appears in the workflow history');
   });
 
-  it('refreshes the ZOHO access token once when it is about to expire, leaves a fresh one alone, and keeps it out of its history', async () => {
+  it('refreshes the ZOHO access token once when it is about to expire, leaves a fresh one alone, pages when ZOHO refuses, and keeps it out of its history', async () => {
     const keyring = loadKeyring(env.config, env.log);
     const storedZohoToken = async () => {
       const { rows } = await env.pool.query(
@@ -147,6 +147,27 @@ describe('refreshExpiringTokens workflow', () => {
     assert.equal(fresh.result.zoho?.outcome, 'fresh');
     assert.equal(await granted(), grantsBefore + 1, 'a fresh token is reused, not replaced');
     assert.equal((await storedZohoToken()).token, renewed.token);
+
+    // ZOHO refuses the refresh token: the step fails for good (no retry storm) and pages once.
+    await env.pool.query(`UPDATE zoho_access_tokens SET expires_at = now() + interval '60 seconds'`);
+    const sim = (body: object) =>
+      fetch(`${env.zohoSimulator!.url}/__sim/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    await sim({ revokeRefreshToken: true });
+    try {
+      const refused = await run('refused');
+      assert.equal(refused.result.zoho?.outcome, 'failed');
+      assert.equal(refused.result.zoho?.outcome === 'failed' && refused.result.zoho.errorClass, 'AuthFailed');
+      const incident = await env.pool.query('SELECT dedup_key FROM incidents WHERE id = $1', [
+        refused.result.incidentId,
+      ]);
+      assert.deepEqual(incident.rows, [{ dedup_key: 'token-refresh-zoho' }]);
+    } finally {
+      await sim({ revokeRefreshToken: false });
+    }
 
     for (const { handle } of [expiring, fresh]) {
       const history = strings(await handle.fetchHistory()).join('\n');
