@@ -80,7 +80,7 @@ const RECORD_LEVEL: readonly string[] = [ErrorClass.ValidationFailed, ErrorClass
 
 /**
  * Backfill activities: counting and pricing work on the database (main queue), and pushing pages of records
- * to ZOHO (the `zoho` queue, whose server-side rate limit paces them).
+ * to ZOHO (the `zoho` queue; the client's call budget paces their calls).
  *
  * @example
  * const activities = createBackfillActivities({ pool, zohoPush: zohoPushApi(zoho) });

@@ -13,8 +13,9 @@ export const ZOHO_DAILY_CALLS = 25_000;
 export const ZOHO_DAILY_BUDGET_SHARE = 0.8;
 
 /**
- * ZOHO Billing activities. They run on the `zoho` task queue, whose server-side rate limit keeps every worker
- * together under the vendor's per-minute limit. Classified failures are thrown as typed `ApplicationFailure`s:
+ * ZOHO Billing activities. They run on the `zoho` task queue; every call books a slot in the organization's call
+ * budget (see src/integrations/call-budget.ts), which keeps every worker together under the vendor's per-minute
+ * limit. Classified failures are thrown as typed `ApplicationFailure`s:
  * rate limits retried after Retry-After (`nextRetryDelay`), permanent classes not retried.
  *
  * @example

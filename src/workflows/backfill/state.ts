@@ -23,7 +23,7 @@ export interface BackfillInput {
   failedSince?: string;
   failedUntil?: string;
   dryRun?: boolean;
-  /** Per-minute budget of API calls for this run; within the task queue's own limit. */
+  /** This run's cap on API calls per minute, below the organization's call budget that all runs share. */
   maxRequestsPerMinute?: number;
   /** Exactly these records per entity, whatever their state (a reconciliation repair). */
   recordIds?: Partial<Record<ZohoEntity, number[]>>;

@@ -32,10 +32,11 @@ function filterFor(run: BackfillRunner, entity: ZohoEntity): RecordFilter {
  * from the cursor in the run's state. Between pages: adapt the batch size to the error rate and pace to the
  * run's `maxRequestsPerMinute`.
  *
- * Why pace with workflow timers: the `zoho` task queue's rate limit caps activity starts for every run together
- * (the vendor's organisation-wide limit), but a page makes many calls, so a per-run budget in calls per minute
- * needs the call count, which only the page's result knows. Sleeping `calls × 60 s / budget − page time` after
- * each page keeps the run's average at the budget without an in-process limiter, and the timer survives restarts.
+ * Why pace with workflow timers: every call already books a slot in the organization's call budget (shared by
+ * all runs and workers, see src/integrations/call-budget.ts); `maxRequestsPerMinute` is this run's own cap below
+ * it, and a page makes many calls, so the cap needs the call count, which only the page's result knows. Sleeping
+ * `calls × 60 s / cap − page time` after each page keeps the run's average at its cap, and the timer survives
+ * restarts.
  */
 export async function pushToZoho(run: BackfillRunner): Promise<LoopOutcome> {
   const { input, state } = run;
