@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../logger.js';
 import type { Keyring } from './crypto.js';
@@ -55,6 +56,9 @@ interface Row {
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
 const ctx = (id: number, field: 'access' | 'refresh') => `hl_installations:${id}:${field}`;
+
+/** Tries to save a grant the vendor issued but our transaction lost, over about 30 s (a database restart). */
+const SAVE_ATTEMPTS = 9;
 
 /**
  * The encrypted OAuth token store of HighLevel installations. Tokens are AES-256-GCM encrypted with the key named
@@ -116,6 +120,35 @@ export function createTokenStore({ pool, keyring, log }: { pool: Pool; keyring: 
     log.warn({ installationId: row.id, errorClass, message }, 'HighLevel token refresh failed');
   }
 
+  /**
+   * Saves a grant the vendor already issued when the refresh's own transaction failed, retrying while the database
+   * comes back (a restart takes seconds). The row lock is gone by then; a refresh that raced in meanwhile failed on
+   * the spent refresh token, and this write (status back to active) supersedes it.
+   */
+  async function saveRotatedGrant(installationId: number, grant: TokenGrant): Promise<AccessToken> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const updated = await writeGrant(pool, installationId, grant);
+        await pool.query(
+          `INSERT INTO token_refresh_logs (integration, installation_id, outcome, message)
+           VALUES ('highlevel', $1, 'refreshed', 'saved after the refresh transaction was lost')`,
+          [installationId],
+        );
+        log.warn({ installationId, attempt }, 'HighLevel tokens saved after the refresh transaction was lost');
+        return { token: grant.accessToken, version: updated.token_version, expiresAt: updated.expires_at! };
+      } catch (err) {
+        if (attempt >= SAVE_ATTEMPTS) {
+          log.error(
+            { installationId, err: (err as Error).message },
+            'HighLevel rotated the refresh token but it could not be saved; the installation needs a new install',
+          );
+          throw err;
+        }
+        await setTimeout(Math.min(500 * 2 ** (attempt - 1), 5000));
+      }
+    }
+  }
+
   const store = {
     /**
      * Refreshes the installation's tokens unless someone else already did: with `pastVersion`, only when the stored
@@ -128,6 +161,7 @@ export function createTokenStore({ pool, keyring, log }: { pool: Pool; keyring: 
     ): Promise<AccessToken & { refreshed: boolean }> {
       const db = await pool.connect();
       let row: Row | undefined;
+      let grant: TokenGrant | undefined;
       try {
         await db.query('BEGIN');
         ({
@@ -146,7 +180,7 @@ export function createTokenStore({ pool, keyring, log }: { pool: Pool; keyring: 
           await db.query('COMMIT');
           return { token: current, version: row.token_version, expiresAt: row.expires_at!, refreshed: false };
         }
-        const grant = await refresher({
+        grant = await refresher({
           installationId,
           companyId: row.company_id,
           locationId: row.location_id,
@@ -169,6 +203,9 @@ export function createTokenStore({ pool, keyring, log }: { pool: Pool; keyring: 
         };
       } catch (err) {
         await db.query('ROLLBACK').catch(() => undefined);
+        // The vendor rotated the refresh token but the database lost our write (connection gone mid-transaction):
+        // the new pair exists only here. Save it on a fresh connection, or the installation is locked out for good.
+        if (grant) return { ...(await saveRotatedGrant(installationId, grant)), refreshed: true };
         if (row && row.status !== 'revoked') await recordFailure(row, err);
         throw err;
       } finally {
