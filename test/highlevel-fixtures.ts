@@ -1,6 +1,7 @@
 /** HighLevel test fixtures shared by the HighLevel and token test files. */
 import { randomUUID } from 'node:crypto';
 import { createInstallationWithTokens } from '../src/dev/seed/installations.js';
+import { loadKeyring } from '../src/integrations/crypto.js';
 import { createHighLevelServices } from '../src/integrations/highlevel/index.js';
 import type { TestEnv } from './harness.js';
 
@@ -33,4 +34,33 @@ export async function locationInstallation(
     },
   });
   return { ...services, id, companyId, locationId };
+}
+
+/** An installation's stored tokens, decrypted, with its token version and status. */
+export async function storedTokens(env: TestEnv, id: number) {
+  const { rows } = await env.pool.query(
+    'SELECT access_token_enc, refresh_token_enc, token_key_id, token_version, status FROM hl_installations WHERE id = $1',
+    [id],
+  );
+  const keyring = loadKeyring(env.config, env.log);
+  return {
+    version: rows[0].token_version as number,
+    status: rows[0].status as string,
+    access: keyring.decrypt(rows[0].access_token_enc, rows[0].token_key_id, `hl_installations:${id}:access`),
+    refresh: keyring.decrypt(rows[0].refresh_token_enc, rows[0].token_key_id, `hl_installations:${id}:refresh`),
+  };
+}
+
+/** A refresh grant straight at the simulator's token endpoint (the vendor's view of a refresh token). */
+export function refreshGrant(env: TestEnv, refreshToken: string): Promise<Response> {
+  return fetch(`${env.highlevelSimulator!.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      client_id: env.config.highlevel.clientId,
+      client_secret: env.config.highlevel.clientSecret,
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    }),
+  });
 }

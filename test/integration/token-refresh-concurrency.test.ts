@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadKeyring } from '../../src/integrations/crypto.js';
 import { createHighLevelServices } from '../../src/integrations/highlevel/index.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
-import { locationInstallation } from '../highlevel-fixtures.js';
+import { refreshGrant as grantAtVendor, locationInstallation, storedTokens as stored } from '../highlevel-fixtures.js';
 
 interface SimStats {
   refreshesByInstallation: Record<string, number>;
@@ -21,29 +21,8 @@ describe('HighLevel token store', () => {
   after(() => env.stop());
 
   const stats = async () => (await (await fetch(`${sim}/__sim/stats`)).json()) as SimStats;
-  const storedTokens = async (id: number) => {
-    const { rows } = await env.pool.query(
-      'SELECT access_token_enc, refresh_token_enc, token_key_id, token_version FROM hl_installations WHERE id = $1',
-      [id],
-    );
-    const keyring = loadKeyring(env.config, env.log);
-    return {
-      version: rows[0].token_version as number,
-      access: keyring.decrypt(rows[0].access_token_enc, rows[0].token_key_id, `hl_installations:${id}:access`),
-      refresh: keyring.decrypt(rows[0].refresh_token_enc, rows[0].token_key_id, `hl_installations:${id}:refresh`),
-    };
-  };
-  const refreshGrant = (refreshToken: string) =>
-    fetch(`${sim}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        client_id: env.config.highlevel.clientId,
-        client_secret: env.config.highlevel.clientSecret,
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-      }),
-    });
+  const storedTokens = (id: number) => stored(env, id);
+  const refreshGrant = (refreshToken: string) => grantAtVendor(env, refreshToken);
 
   it('refreshes an expired token exactly once for many concurrent callers and stores the rotated refresh token', async () => {
     const { highlevel, id, companyId, locationId } = await locationInstallation(env, { expiresInSeconds: -60 });
