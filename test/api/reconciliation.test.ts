@@ -128,4 +128,44 @@ describe('reconciliation with ZOHO through the API', () => {
     const pause = await env.api!.request('POST', `/backfills/${dry.body.id}/pause`, { body: {} });
     assert.equal(pause.status, 409);
   });
+
+  it('retries only the failures of a time window, and names a window that cannot apply', async () => {
+    const misplaced = await env.api!.request('POST', '/backfills', {
+      body: { integration: 'zoho', entities: ['customers'], mode: 'all', failedSince: '2026-01-01T00:00:00Z' },
+    });
+    assert.equal(misplaced.status, 400);
+    assert.match(JSON.stringify(misplaced.body), /json\.failedSince/);
+
+    // Three customers' last pushes failed: two an hour ago, one two days ago.
+    await env.pool.query(
+      `UPDATE customers c SET sync_state = 'failed', updated_at = now() - p.ago
+         FROM (SELECT id, (ARRAY[interval '1 hour', interval '1 hour', interval '2 days'])[row_number() OVER (ORDER BY id)] AS ago
+                 FROM customers ORDER BY id LIMIT 3) p
+        WHERE c.id = p.id`,
+    );
+    const { rows } = await env.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM customers WHERE sync_state = 'failed' AND updated_at >= now() - interval '1 day'`,
+    );
+    assert.ok(rows[0]!.n >= 2, 'recent failures to retry');
+    const dryRunOf = async (window: Record<string, string>) => {
+      const started = await env.api!.request<{ id: string }>('POST', '/backfills', {
+        body: { integration: 'zoho', entities: ['customers'], mode: 'failed', dryRun: true, ...window },
+      });
+      assert.equal(started.status, 201, JSON.stringify(started.body));
+      return eventually(async () => {
+        const got = await env.api!.request<{ status: string; progress: { processed: number } }>(
+          'GET',
+          `/backfills/${started.body.id}`,
+        );
+        return got.body.status === 'completed' ? got.body.progress.processed : undefined;
+      });
+    };
+    const dayAgo = new Date(Date.now() - 86_400_000).toISOString();
+    assert.equal(await dryRunOf({ failedSince: dayAgo }), rows[0]!.n);
+    const { rows: older } = await env.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM customers WHERE sync_state = 'failed' AND updated_at < now() - interval '1 day'`,
+    );
+    assert.ok(older[0]!.n >= 1);
+    assert.equal(await dryRunOf({ failedUntil: dayAgo }), older[0]!.n);
+  });
 });

@@ -25,6 +25,14 @@ export const StartBackfillBody = z
       .optional()
       .openapi({ description: 'Records created at or after this time' }),
     until: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Records created before this time' }),
+    failedSince: z.iso.datetime({ offset: true }).optional().openapi({
+      description: 'Mode `failed` only: records whose last failure is at or after this time',
+      example: '2026-11-21T06:00:00Z',
+    }),
+    failedUntil: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: 'Mode `failed` only: records whose last failure is before this time' }),
     dryRun: z
       .boolean()
       .optional()
@@ -44,6 +52,14 @@ export const StartBackfillBody = z
     });
     if (body.since && body.until && Date.parse(body.since) >= Date.parse(body.until)) {
       ctx.addIssue({ code: 'custom', path: ['until'], message: 'expected a time after since' });
+    }
+    for (const field of ['failedSince', 'failedUntil'] as const) {
+      if (body[field] && (body.mode !== 'failed' || body.integration !== 'zoho')) {
+        ctx.addIssue({ code: 'custom', path: [field], message: 'only with integration zoho and mode failed' });
+      }
+    }
+    if (body.failedSince && body.failedUntil && Date.parse(body.failedSince) >= Date.parse(body.failedUntil)) {
+      ctx.addIssue({ code: 'custom', path: ['failedUntil'], message: 'expected a time after failedSince' });
     }
   })
   .openapi('StartBackfill');
