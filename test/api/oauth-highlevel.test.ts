@@ -125,6 +125,33 @@ describe('HighLevel OAuth install flow', () => {
     assert.deepEqual(await installations(companyId), []);
   });
 
+  it("installs from the marketplace's own Install button: a code and no state, the code good once", async () => {
+    const companyId = `co-${randomUUID().slice(0, 8)}`;
+    const b = browser();
+    const listing = new URL('/oauth/chooselocation', env.highlevelSimulator!.url);
+    listing.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: env.config.highlevel.clientId,
+      redirect_uri: `${env.config.api.publicUrl}/oauth/highlevel/callback`,
+      companyId,
+      locationId: `${companyId}-loc`,
+    }).toString();
+    const chosen = await b.get(listing.toString());
+    assert.equal(chosen.status, 302);
+    const back = new URL(chosen.location!);
+    assert.equal(back.searchParams.get('state'), null, 'the marketplace sends no state of ours');
+    const callback = `${env.api!.url}${back.pathname}${back.search}`;
+
+    const done = await b.get(callback);
+    assert.equal(done.status, 200, done.text);
+    assert.equal((JSON.parse(done.text) as { locationId: string }).locationId, `${companyId}-loc`);
+    // The same code again: HighLevel redeems a code once; nothing more is stored.
+    const again = await b.get(callback);
+    assert.equal(again.status, 400);
+    assert.match(again.text, /query\.code/);
+    assert.equal((await installations(companyId)).length, 1);
+  });
+
   it('refuses an expired state', async () => {
     const b = browser();
     const companyId = `co-${randomUUID().slice(0, 8)}`;
@@ -147,17 +174,35 @@ describe('HighLevel OAuth install flow', () => {
     assert.match(bad.body.error.message, /query\.userType/);
   });
 
-  it('answers 502 with a clear message when HighLevel refuses the code, and stores nothing', async () => {
+  it('answers 400 naming query.code when HighLevel refuses the code, 502 when HighLevel is down; stores nothing', async () => {
     const b = browser();
     const companyId = `co-${randomUUID().slice(0, 8)}`;
     const { callback } = await beginInstall(b, { companyId, locationId: `${companyId}-loc` });
     const url = new URL(callback);
     url.searchParams.set('code', 'code_not-issued');
     const res = await b.get(url.toString());
-    assert.equal(res.status, 502);
+    assert.equal(res.status, 400);
     const answer = JSON.parse(res.text) as ErrorAnswer;
-    assert.equal(answer.error.code, 'vendor_error');
-    assert.match(answer.error.message, /HighLevel did not exchange the authorization code: .*invalid or expired/);
+    assert.equal(answer.error.code, 'invalid_code');
+    assert.match(answer.error.message, /query\.code: HighLevel refused the authorization code \(.*invalid or expired/);
+
+    const faults = (body: unknown) =>
+      fetch(`${env.highlevelSimulator!.url}/__sim/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const down = await beginInstall(b, { companyId, locationId: `${companyId}-loc` });
+    await faults({ outage: true });
+    try {
+      const unavailable = await b.get(down.callback);
+      assert.equal(unavailable.status, 502);
+      const failed = JSON.parse(unavailable.text) as ErrorAnswer;
+      assert.equal(failed.error.code, 'vendor_error');
+      assert.match(failed.error.message, /HighLevel did not exchange the authorization code/);
+    } finally {
+      await faults({ outage: false });
+    }
     assert.deepEqual(await installations(companyId), []);
   });
 

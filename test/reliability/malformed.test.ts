@@ -127,7 +127,8 @@ describe('malformed requests against every documented route', () => {
   let requests: BadRequest[];
   before(async () => {
     // With workers: a variant the API accepts (an extra field, a null optional) runs like any real call.
-    env = await startTestEnv({ api: true });
+    // A HighLevel simulator answers the OAuth callback's code exchange, as the vendor would refuse a bad code.
+    env = await startTestEnv({ api: true, highlevelSimulator: true });
     const ops = await documentedOperations(env.api!.url);
     requests = ops.flatMap(badRequestsFor);
   });

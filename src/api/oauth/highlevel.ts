@@ -51,13 +51,18 @@ const callbackRoute = createRoute({
   request: {
     query: z.object({
       code: z.string().min(1).max(2048),
-      state: z.string().min(1).max(256),
+      state: z.string().min(1).max(256).optional().openapi({
+        description: 'The state of an install begun at /oauth/highlevel/install; absent when begun in the marketplace',
+      }),
     }),
   },
   responses: {
     200: { description: 'Installed (or re-activated)', content: { 'application/json': { schema: Installed } } },
-    400: { description: 'Missing code, or a state that is unknown, used, expired or not this browser’s' },
-    502: { description: 'HighLevel refused the code or could not be reached; nothing was stored' },
+    400: {
+      description:
+        'Missing code, a code HighLevel refused (unknown, expired, used), or a state that is unknown, used, expired or not this browser’s; nothing was stored',
+    },
+    502: { description: 'HighLevel failed or could not be reached; nothing was stored' },
   },
 });
 
@@ -77,12 +82,13 @@ function sameText(a: string, b: string): boolean {
  * for ten minutes), sets it in an HttpOnly cookie and redirects to the marketplace's `/oauth/chooselocation`.
  * `GET /oauth/highlevel/callback` takes the state back (it must match the cookie, exist, be unused and unexpired:
  * a forged or replayed callback is refused before any vendor call), exchanges the code and creates or re-activates
- * the installation with its tokens encrypted, through the same token-store call as the INSTALL webhook.
+ * the installation with its tokens encrypted, through the same token-store call as the INSTALL webhook. An install
+ * begun in the marketplace itself arrives with a code and no state, and is accepted (see the callback).
  *
  * Both routes are public: the browser arrives from the vendor's redirect and carries no API token. What stands
  * in for authentication is the vendor's own consent screen (a code only exists after a HighLevel user approved
  * the install), our client secret (needed to redeem the code), and the one-time state bound to the browser that
- * began the install (so nobody can plant their own installation through someone else's browser).
+ * began the install here (so nobody can plant their own installation through someone else's browser).
  *
  * @example
  * app.route('/', highlevelOAuthRoutes(deps));
@@ -125,22 +131,39 @@ export function highlevelOAuthRoutes({ config, pool, log }: Pick<ApiDeps, 'confi
     .openapi(callbackRoute, async (c) => {
       const { code, state } = c.req.valid('query');
       const cookie = getCookie(c, STATE_COOKIE);
-      if (!cookie || !sameText(cookie, state)) throw badState('does not belong to an install begun in this browser');
-      const { rows } = await pool.query<{ user_type: 'Location' | 'Company'; live: boolean }>(
-        `DELETE FROM oauth_states WHERE state_hash = $1 AND provider = 'highlevel'
-         RETURNING user_type, expires_at > now() AS live`,
-        [hashOf(state)],
-      );
-      deleteCookie(c, STATE_COOKIE, { path: COOKIE_PATH });
-      if (!rows[0]) throw badState('unknown or already used; begin the install again');
-      if (!rows[0].live) throw badState('expired; begin the install again');
+      // An install begun in the marketplace (its Install button) comes back with a code and no state, and no
+      // browser of ours began it. It is accepted: the code is the consenting user's own, redeemable only with our
+      // client secret, and there is no Opsflow session a planted install could attach to. A state that is sent,
+      // or a browser that began an install here, must check out.
+      let requested: 'Location' | 'Company' = 'Location';
+      if (state !== undefined || cookie !== undefined) {
+        if (state === undefined) throw badState('missing; this browser began an install, finish it or begin again');
+        if (!cookie || !sameText(cookie, state)) throw badState('does not belong to an install begun in this browser');
+        const { rows } = await pool.query<{ user_type: 'Location' | 'Company'; live: boolean }>(
+          `DELETE FROM oauth_states WHERE state_hash = $1 AND provider = 'highlevel'
+           RETURNING user_type, expires_at > now() AS live`,
+          [hashOf(state)],
+        );
+        deleteCookie(c, STATE_COOKIE, { path: COOKIE_PATH });
+        if (!rows[0]) throw badState('unknown or already used; begin the install again');
+        if (!rows[0].live) throw badState('expired; begin the install again');
+        requested = rows[0].user_type;
+      }
 
       let exchanged: Awaited<ReturnType<ReturnType<typeof highlevel>['highlevel']['exchangeCode']>>;
       try {
-        exchanged = await highlevel().highlevel.exchangeCode(code, rows[0].user_type);
+        exchanged = await highlevel().highlevel.exchangeCode(code, requested);
       } catch (err) {
         if (!(err instanceof IntegrationError)) throw err;
         log.warn({ errorClass: err.errorClass, status: err.status }, 'HighLevel refused an OAuth code exchange');
+        // A refused code (unknown, expired, used) is the caller's bad input; an unreachable or failing vendor is ours.
+        if (err.permanent) {
+          const message = `HighLevel refused the authorization code (${err.message}); begin the install again`;
+          throw new ApiError(400, 'invalid_code', `query.code: ${message}`, {
+            fields: [{ field: 'query.code', message }],
+            errorClass: err.errorClass,
+          });
+        }
         throw new ApiError(502, 'vendor_error', `HighLevel did not exchange the authorization code: ${err.message}`, {
           errorClass: err.errorClass,
         });
