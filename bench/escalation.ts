@@ -12,10 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { openIncident } from '../src/incidents/open.js';
-import { createHighLevelServices } from '../src/integrations/highlevel/index.js';
-import { createZohoClient } from '../src/integrations/zoho/client.js';
 import { createLogger } from '../src/logger.js';
-import { openServices } from '../src/services.js';
+import { activityDepsFor, openServices } from '../src/services.js';
 import { createWorkers, installRuntimeLogger } from '../src/worker.js';
 import type { TimelineEvent } from '../src/workflows/incident/types.js';
 import { createTestDatabase } from '../test/harness.js';
@@ -72,14 +70,7 @@ export async function run(
     const workers = await createWorkers({
       config,
       connection: services.workerConnection,
-      deps: {
-        config,
-        pool: services.pool,
-        client: services.client,
-        log,
-        ...createHighLevelServices({ config, pool: services.pool, log }),
-        zoho: createZohoClient({ config, pool: services.pool, log }),
-      },
+      deps: activityDepsFor(config, services, log),
     });
     const running = workers.map((w) => w.run());
 

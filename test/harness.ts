@@ -11,12 +11,11 @@ import { close, listen } from '../src/api/server.js';
 import { loadConfig, type Config } from '../src/config.js';
 import type { Pool } from '../src/db/pool.js';
 import { ensureDatabase } from '../src/dev/postgres.js';
-import { createHighLevelServices } from '../src/integrations/highlevel/index.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import { startHighLevelSimulator, type HighLevelSimulator, type Limits } from '../src/simulators/highlevel/index.js';
 import { startZohoSimulator, type ZohoSimLimits, type ZohoSimulator } from '../src/simulators/zoho/index.js';
-import { createZohoClient, type ZohoClient } from '../src/integrations/zoho/client.js';
-import { openServices } from '../src/services.js';
+import type { ZohoClient } from '../src/integrations/zoho/client.js';
+import { activityDepsFor, openServices } from '../src/services.js';
 import { createWorkers, installRuntimeLogger } from '../src/worker.js';
 
 export interface TestStack {
@@ -128,21 +127,15 @@ export async function startTestEnv(
   const log = options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
   installRuntimeLogger(log, 'warn');
   const services = await openServices(config, databaseUrl, log);
-  const zoho = createZohoClient({ config, pool: services.pool, log });
+  const deps = activityDepsFor(config, services, log);
+  const { zoho } = deps;
   const workers =
     options.workers === false
       ? []
       : await createWorkers({
           config,
           connection: services.workerConnection,
-          deps: {
-            config,
-            pool: services.pool,
-            client: services.client,
-            log,
-            ...createHighLevelServices({ config, pool: services.pool, log }),
-            zoho,
-          },
+          deps,
           workflowBundle: { codePath: stack.workflowBundlePath },
         });
   const running = workers.map((w) => w.run());
