@@ -7,7 +7,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '.data', 'bench/results', 'test/fixtures'] },
+  { ignores: ['node_modules', 'dist', '.data', 'bench/results', 'test/fixtures', 'specs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

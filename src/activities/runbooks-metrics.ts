@@ -8,7 +8,7 @@ import type { Pool } from '../db/pool.js';
 export const ENTITIES = ['customers', 'subscriptions', 'invoices', 'payments'] as const;
 export type Entity = (typeof ENTITIES)[number];
 
-/** Daily request budgets of the vendors' plans (shared/specs): HighLevel per app per location, ZOHO per organization. */
+/** Daily request budgets of the vendors' plans (specs/README.md): HighLevel per app per location, ZOHO per organization. */
 export const PLAN_DAILY_LIMITS: Record<string, number> = { highlevel: 200_000, zoho: 25_000 };
 
 /** The share of the plan Opsflow is meant to stay under (the task-queue rate limits are set at 80 %). */

@@ -3,14 +3,13 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { API_VERSION } from '../../src/simulators/highlevel/index.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
 import { locationInstallation } from '../highlevel-fixtures.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const SPECS = new URL('../../../shared/specs/highlevel/', import.meta.url).pathname;
+const SPECS = new URL('../../specs/highlevel/', import.meta.url);
 const BASE = 'https://specs.invalid/highlevel/';
 
 /** The official spec files, loaded into one validator so their cross-file `$ref`s resolve. */
@@ -18,7 +17,7 @@ function specValidator() {
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
   for (const file of ['apps/oauth.json', 'apps/locations.json', 'apps/contacts.json', 'common/common-schemas.json']) {
-    ajv.addSchema(JSON.parse(readFileSync(join(SPECS, file), 'utf8')), `${BASE}${file}`);
+    ajv.addSchema(JSON.parse(readFileSync(new URL(file, SPECS), 'utf8')), `${BASE}${file}`);
   }
   /** The schema the spec declares for one response of one operation. */
   return (file: string, path: string, method: string, status: number): ValidateFunction => {

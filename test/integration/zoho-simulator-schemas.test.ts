@@ -8,7 +8,7 @@ import { startTestEnv, type TestEnv } from '../harness.js';
 import { ORG, simControl } from '../zoho-helpers.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const SPECS = new URL('../../../shared/specs/zoho-billing/', import.meta.url);
+const SPECS = new URL('../../specs/zoho-billing/', import.meta.url);
 const BASE = 'https://specs.invalid/zoho-billing/';
 const FILES = {
   customers: 'customers.yml',

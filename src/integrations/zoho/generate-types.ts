@@ -6,8 +6,8 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import { writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
 
-/** The specs live beside the repository (`../shared/specs`), as the issue and the specs README say. */
-const SPECS = new URL('../../../../shared/specs/zoho-billing/', import.meta.url);
+/** The vendor's files, copied unchanged into the repository's `specs/` (see specs/README.md). */
+const SPECS = new URL('../../../specs/zoho-billing/', import.meta.url);
 const OUT = new URL('./generated/', import.meta.url);
 const FILES = {
   customers: 'customers.yml',
