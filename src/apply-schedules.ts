@@ -9,7 +9,7 @@ import { connectClient } from './temporal/client.js';
 
 async function run(): Promise<void> {
   const config = loadConfigOrExit();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, config.logFormat);
   const client = await connectClient(config);
   try {
     log.info({ schedules: await applySchedules(client, config) }, 'schedules applied');

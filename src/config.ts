@@ -2,6 +2,7 @@ import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/e
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { LogFormat } from './logger.js';
 import {
   incidentSettings,
   INCIDENT_ENV,
@@ -71,6 +72,8 @@ export const DEFAULT_ZOHO_CALLS_PER_MINUTE = 0.8 * 150;
 export const DEFAULT_ZOHO_QUEUE_ACTIVITIES_PER_SECOND = DEFAULT_ZOHO_CALLS_PER_MINUTE / 60;
 /** One HighLevel activity makes one call, so the queue limit is the call limit: 80 % of 10/s. */
 export const DEFAULT_HIGHLEVEL_QUEUE_ACTIVITIES_PER_SECOND = 0.8 * (100 / 10);
+/** Demo mode serves the SDK runtime metrics here, so the demo API's GET /metrics carries the `temporal_*` series. */
+export const DEMO_SDK_METRICS_BIND = '127.0.0.1:9464';
 
 const EnvSchema = z.object({
   OPSFLOW_HOST: z.string().default('127.0.0.1'),
@@ -86,6 +89,8 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9._-]*$/, 'expected letters, digits, dots, dashes or underscores')
     .default(''),
   OPSFLOW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Unset: pretty on a terminal, JSON lines otherwise (decided by the logger, which sees stdout). */
+  OPSFLOW_LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'expected json or pretty' }).optional(),
   OPSFLOW_ENCRYPTION_KEY: encryptionKey,
   /** Retired keys (comma-separated, base64) still accepted for decryption while data is re-encrypted. */
   OPSFLOW_PREVIOUS_ENCRYPTION_KEYS: csv.refine(
@@ -95,7 +100,7 @@ const EnvSchema = z.object({
   OPSFLOW_DEMO_SCALE: z.coerce.number({ error: 'expected a number' }).int().min(1).max(1000).default(1),
   /** A workflow bundle prebuilt by scripts/build-workflow-bundle.ts; without it the worker bundles at start. */
   OPSFLOW_WORKFLOW_BUNDLE: optionalString,
-  /** host:port where the Temporal SDK runtime serves Prometheus metrics (e.g. 0.0.0.0:9464); off when unset. */
+  /** host:port where the Temporal SDK runtime serves Prometheus metrics (e.g. 0.0.0.0:9464); unset: off, demo aside. */
   OPSFLOW_SDK_METRICS_BIND: optionalString.refine(
     (v) => v === undefined || /^[^:\s]+:\d{1,5}$/.test(v),
     'expected host:port, e.g. 0.0.0.0:9464',
@@ -154,6 +159,9 @@ const EnvSchema = z.object({
   ...INCIDENT_ENV,
 });
 
+/** Every variable `loadConfig` reads by name; Temporal's own `TEMPORAL_*` come in through @temporalio/envconfig. */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
+
 export type Env = Record<string, string | undefined>;
 
 /** Task queues: one for orchestration and general I/O, one per external API so each can be rate-limited. */
@@ -193,6 +201,8 @@ export interface Config {
    */
   idPrefix: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** OPSFLOW_LOG_FORMAT; undefined lets the logger choose by whether stdout is a terminal. */
+  logFormat?: LogFormat;
   encryptionKey?: Buffer;
   /** Older keys that still decrypt (key rotation); the current key encrypts. */
   previousEncryptionKeys?: Buffer[];
@@ -200,7 +210,7 @@ export interface Config {
   /** Path of a prebuilt workflow bundle (OPSFLOW_WORKFLOW_BUNDLE). */
   workflowBundle?: string;
   metrics: {
-    /** Where this process's Temporal SDK runtime serves Prometheus metrics. */
+    /** Where this process's Temporal SDK runtime serves Prometheus metrics; `DEMO_SDK_METRICS_BIND` in demo mode. */
     sdkBind?: string;
     /** Where GET /metrics reads the SDK runtime metrics to merge them in. */
     sdkUrl?: string;
@@ -314,6 +324,7 @@ export function loadConfig(env: Env): Config {
   const hlSim = `http://127.0.0.1:${e.OPSFLOW_HIGHLEVEL_SIM_PORT}`;
   const zohoSim = `http://127.0.0.1:${e.OPSFLOW_ZOHO_SIM_PORT}`;
 
+  const sdkMetricsBind = e.OPSFLOW_SDK_METRICS_BIND ?? (demo ? DEMO_SDK_METRICS_BIND : undefined);
   const operatorTokens = e.OPSFLOW_API_TOKEN ? [e.OPSFLOW_API_TOKEN] : [];
   if (!demo && operatorTokens.length === 0) {
     throw new ConfigError('Invalid configuration:\n  OPSFLOW_API_TOKEN: required outside demo mode');
@@ -335,17 +346,16 @@ export function loadConfig(env: Env): Config {
     queueLimits: { highlevel: e.HIGHLEVEL_QUEUE_ACTIVITIES_PER_SECOND, zoho: e.ZOHO_QUEUE_ACTIVITIES_PER_SECOND },
     idPrefix: e.OPSFLOW_TASK_QUEUE_PREFIX,
     logLevel: e.OPSFLOW_LOG_LEVEL,
+    logFormat: e.OPSFLOW_LOG_FORMAT,
     encryptionKey: e.OPSFLOW_ENCRYPTION_KEY ? Buffer.from(e.OPSFLOW_ENCRYPTION_KEY, 'base64') : undefined,
     previousEncryptionKeys: e.OPSFLOW_PREVIOUS_ENCRYPTION_KEYS.map((k) => Buffer.from(k, 'base64')),
     demoScale: e.OPSFLOW_DEMO_SCALE,
     workflowBundle: e.OPSFLOW_WORKFLOW_BUNDLE ? resolve(e.OPSFLOW_WORKFLOW_BUNDLE) : undefined,
     metrics: {
-      sdkBind: e.OPSFLOW_SDK_METRICS_BIND,
+      sdkBind: sdkMetricsBind,
       sdkUrl:
         e.OPSFLOW_SDK_METRICS_URL ??
-        (e.OPSFLOW_SDK_METRICS_BIND
-          ? `http://${e.OPSFLOW_SDK_METRICS_BIND.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/metrics`
-          : undefined),
+        (sdkMetricsBind ? `http://${sdkMetricsBind.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/metrics` : undefined),
     },
     codecCorsOrigins: e.OPSFLOW_CODEC_CORS_ORIGINS,
     demo,

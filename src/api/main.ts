@@ -11,7 +11,7 @@ import { close, listen } from './server.js';
 
 async function run(): Promise<void> {
   const config = loadConfigOrExit();
-  const log = createLogger(config.logLevel).child({ component: 'api' });
+  const log = createLogger(config.logLevel, config.logFormat).child({ component: 'api' });
   if (!config.database.url || config.temporal.embedded) {
     throw new Error('The API process needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the embedded stack)');
   }

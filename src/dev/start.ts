@@ -99,7 +99,7 @@ async function run(config: Config, log: Logger): Promise<void> {
 }
 
 const config = loadConfigOrExit();
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, config.logFormat);
 run(config, log).catch((err: unknown) => {
   log.error({ err }, 'Opsflow failed to start');
   process.exit(1);

@@ -11,7 +11,7 @@ import { createWorkers, installRuntimeLogger } from '../worker.js';
 
 async function run(): Promise<void> {
   const config = loadConfigOrExit();
-  const log = createLogger(config.logLevel).child({ component: 'worker' });
+  const log = createLogger(config.logLevel, config.logFormat).child({ component: 'worker' });
   if (!config.database.url || config.temporal.embedded) {
     throw new Error(
       'The worker process needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the embedded stack)',

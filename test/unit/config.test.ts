@@ -87,6 +87,33 @@ describe('configuration', () => {
     );
   });
 
+  it('leaves the log format to the logger unless OPSFLOW_LOG_FORMAT names one', () => {
+    assert.equal(loadConfig({}).logFormat, undefined);
+    assert.equal(loadConfig({ OPSFLOW_LOG_FORMAT: 'json' }).logFormat, 'json');
+    assert.throws(() => loadConfig({ OPSFLOW_LOG_FORMAT: 'text' }), /OPSFLOW_LOG_FORMAT: expected json or pretty/);
+  });
+
+  it('serves the SDK metrics in demo mode, so GET /metrics carries them; otherwise only where configured', () => {
+    assert.deepEqual(loadConfig({}).metrics, {
+      sdkBind: '127.0.0.1:9464',
+      sdkUrl: 'http://127.0.0.1:9464/metrics',
+    });
+    const production = {
+      HIGHLEVEL_CLIENT_ID: 'hl',
+      HIGHLEVEL_CLIENT_SECRET: 'hl-secret',
+      ZOHO_CLIENT_ID: 'zoho',
+      ZOHO_CLIENT_SECRET: 'zoho-secret',
+      ZOHO_REFRESH_TOKEN: 'zoho-refresh',
+      ZOHO_ORGANIZATION_ID: '1',
+      OPSFLOW_API_TOKEN: 'operator-token-0123456789',
+    };
+    assert.deepEqual(loadConfig(production).metrics, { sdkBind: undefined, sdkUrl: undefined });
+    assert.deepEqual(loadConfig({ ...production, OPSFLOW_SDK_METRICS_BIND: '0.0.0.0:9470' }).metrics, {
+      sdkBind: '0.0.0.0:9470',
+      sdkUrl: 'http://127.0.0.1:9470/metrics',
+    });
+  });
+
   it('derives task queues from the prefix', () => {
     assert.deepEqual(taskQueuesFor('t-1-'), { main: 't-1-opsflow', highlevel: 't-1-highlevel', zoho: 't-1-zoho' });
   });
