@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrate.js';
 import { startMailCapture } from '../src/dev/mail-capture.js';
 import { freePort } from '../src/dev/ports.js';
-import { startEmbeddedPostgres } from '../src/dev/postgres.js';
+import { removeEmbeddedPostgres, startEmbeddedPostgres } from '../src/dev/postgres.js';
 import { seedOperations } from '../src/dev/seed/operations.js';
 import { startTemporalDevServer } from '../src/dev/temporal.js';
 import { createLogger } from '../src/logger.js';
@@ -59,7 +59,7 @@ export async function run(): Promise<RunbookBenchResult> {
   );
   const base = loadConfig({});
   const [db, temporal, mail, sim, zohoSim] = await Promise.all([
-    startEmbeddedPostgres({ dir: join(dir, 'pg'), port: pgPort!, log, persistent: false }),
+    startEmbeddedPostgres({ dir: join(dir, 'pg'), port: pgPort!, log }),
     startTemporalDevServer({
       cliPath: base.temporal.cliPath,
       cacheDir: base.cacheDir,
@@ -151,6 +151,7 @@ export async function run(): Promise<RunbookBenchResult> {
     receiver.close();
     await Promise.allSettled([temporal.stop(), mail.stop(), sim.stop(), zohoSim.stop()]);
     await db.stop();
+    removeEmbeddedPostgres(join(dir, 'pg'));
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { LogFormat } from './logger.js';
+import { parseDurationSeconds } from './incidents/policy.js';
 import {
   incidentSettings,
   INCIDENT_ENV,
@@ -109,6 +110,12 @@ const EnvSchema = z.object({
   OPSFLOW_SDK_METRICS_URL: z.url({ error: 'expected an absolute URL' }).optional(),
   /** Web UI origins allowed to call the codec endpoint from the browser (comma-separated). */
   OPSFLOW_CODEC_CORS_ORIGINS: csv,
+  /** How long a stop waits for in-flight activities before cancelling them (Temporal retries them elsewhere). */
+  OPSFLOW_SHUTDOWN_GRACE: z
+    .string()
+    .default('10s')
+    .refine((v) => parseDurationSeconds(v) !== undefined, 'expected a duration such as 10s or 1m')
+    .transform((v) => parseDurationSeconds(v)! * 1000),
 
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// connection URL' })
@@ -209,6 +216,8 @@ export interface Config {
   demoScale: number;
   /** Path of a prebuilt workflow bundle (OPSFLOW_WORKFLOW_BUNDLE). */
   workflowBundle?: string;
+  /** How long a stop lets in-flight activities finish before cancelling them (OPSFLOW_SHUTDOWN_GRACE). */
+  shutdownGraceMs: number;
   metrics: {
     /** Where this process's Temporal SDK runtime serves Prometheus metrics; `DEMO_SDK_METRICS_BIND` in demo mode. */
     sdkBind?: string;
@@ -357,7 +366,12 @@ export function loadConfig(env: Env): Config {
         e.OPSFLOW_SDK_METRICS_URL ??
         (sdkMetricsBind ? `http://${sdkMetricsBind.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/metrics` : undefined),
     },
-    codecCorsOrigins: e.OPSFLOW_CODEC_CORS_ORIGINS,
+    // The dev server's Web UI decodes payloads through the API's codec endpoint from the operator's browser.
+    codecCorsOrigins:
+      e.OPSFLOW_CODEC_CORS_ORIGINS.length > 0 || !embeddedTemporal
+        ? e.OPSFLOW_CODEC_CORS_ORIGINS
+        : [`http://127.0.0.1:${e.OPSFLOW_TEMPORAL_UI_PORT}`, `http://localhost:${e.OPSFLOW_TEMPORAL_UI_PORT}`],
+    shutdownGraceMs: e.OPSFLOW_SHUTDOWN_GRACE,
     demo,
     database: { url: e.DATABASE_URL, embeddedPort: e.OPSFLOW_PG_PORT },
     temporal: {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import type { Shutdown } from './shutdown.js';
 import { payloadCodecsFor } from './temporal/codec.js';
 import { activityLogContext } from './temporal/log-context.js';
 
@@ -26,6 +27,9 @@ export interface WorkerSetup {
 
 let runtimeInstalled = false;
 
+/** How long after the grace time cancelled activities get to finish before a worker stops without them. */
+export const SHUTDOWN_FORCE_AFTER_GRACE_MS = 5_000;
+
 /**
  * Routes the Temporal SDK's own logs (workflow logs included, with their workflow context) into the process logger,
  * and serves the SDK's Prometheus metrics at `metricsBind` when given; once per process.
@@ -39,6 +43,8 @@ export function installRuntimeLogger(log: Logger, level: Config['logLevel'], met
     sdkLog[method](meta ?? {}, message);
   };
   Runtime.install({
+    // The entry points stop in order themselves (src/shutdown.ts): API first, then the workers, then the servers.
+    shutdownSignals: [],
     logger: {
       log: forward,
       trace: (m, meta) => forward('TRACE', m, meta),
@@ -73,6 +79,10 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     // The codec runs here, outside the workflow sandbox: the bundle carries no codec code.
     dataConverter: { payloadCodecs: payloadCodecsFor(config) },
     interceptors: { activity: [activityLogContext] },
+    // A stop waits this long for in-flight activities, then cancels them (Temporal retries them on another worker);
+    // past the force time the worker gives up on ones that ignore cancellation, so a stop is always bounded.
+    shutdownGraceTime: config.shutdownGraceMs,
+    shutdownForceTime: config.shutdownGraceMs + SHUTDOWN_FORCE_AFTER_GRACE_MS,
   };
   const main = await Worker.create({ ...shared, taskQueue: config.taskQueues.main, ...workflows });
   const highlevel = await Worker.create({
@@ -89,4 +99,27 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     maxTaskQueueActivitiesPerSecond: config.queueLimits.zoho,
   });
   return [main, highlevel, zoho];
+}
+
+/**
+ * Runs the workers for the life of the process: a stop drains them (see `createWorkers` for the grace), and if they
+ * end on their own (a lost server, a fatal error) the rest of the process is stopped in order and exits non-zero.
+ *
+ * @example
+ * superviseWorkers(await createWorkers({ config, connection, deps }), shutdown, log);
+ */
+export function superviseWorkers(workers: Worker[], shutdown: Shutdown, log: Logger): void {
+  const running = Promise.all(workers.map((w) => w.run()));
+  shutdown.add('workers', async () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await running;
+  });
+  running.then(
+    () => (shutdown.stopping ? undefined : shutdown.stop('the workers stopped', 1)),
+    (err: unknown) => {
+      if (shutdown.stopping) return;
+      log.error({ err }, 'a worker failed');
+      return shutdown.stop('a worker failed', 1);
+    },
+  );
 }

@@ -24,7 +24,9 @@ function testFiles(dir: string, filter: string[]): string[] {
 async function main(): Promise<number> {
   const filter = process.argv.slice(2);
   const started = Date.now();
-  const { stackFile, stop } = await startPrivateStack({ dir: RUN_DIR });
+  const { stackFile, stop } = await startPrivateStack({ dir: RUN_DIR }).catch((err: unknown) => {
+    throw new Error(`The test stack did not start: ${err instanceof Error ? err.message : String(err)}`);
+  });
   try {
     console.log(`test stack ready in ${Math.round((Date.now() - started) / 1000)} s`);
 
@@ -44,6 +46,10 @@ async function main(): Promise<number> {
         { cwd: ROOT, stdio: 'inherit', env: { ...process.env, OPSFLOW_TEST_STACK: stackFile } },
       );
       child.on('exit', (code) => resolve(code ?? 1));
+      child.on('error', (err) => {
+        console.error(`The test runner (${process.execPath} --test) could not be started: ${err.message}`);
+        resolve(1);
+      });
       // Interrupted: stop the test processes, then fall through to stopping the shared stack.
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => child.kill(signal));
     });
@@ -55,7 +61,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err);
+    console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   },
 );

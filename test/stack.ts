@@ -11,7 +11,12 @@ import { loadConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrate.js';
 import { startMailCapture, type MailCapture } from '../src/dev/mail-capture.js';
 import { freePort } from '../src/dev/ports.js';
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/dev/postgres.js';
+import {
+  ensureDatabase,
+  removeEmbeddedPostgres,
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+} from '../src/dev/postgres.js';
 import { startParts } from '../src/dev/stack.js';
 import { startTemporalDevServer, type DevServer } from '../src/dev/temporal.js';
 import { createLogger } from '../src/logger.js';
@@ -84,13 +89,14 @@ export async function startPrivateStack(options: PrivateStackOptions = {}): Prom
     if (options.activate) restoreEnv(previous);
     await Promise.allSettled([temporal?.stop(), mail?.stop()]);
     await db?.stop();
+    removeEmbeddedPostgres(join(dir, 'postgres'));
     rmSync(dir, { recursive: true, force: true });
   };
   const started: Array<() => Promise<void>> = [];
   try {
     [db, temporal, mail] = await startParts<[EmbeddedDatabase, DevServer, MailCapture]>(
       [startDb(), startTemporal(), startMailCapture({ smtpPort: smtpPort!, httpPort: mailboxPort!, log })],
-      started,
+      (stopPart) => started.push(stopPart),
     );
     await ensureDatabase(db.adminUrl, TEMPLATE_DB);
     await migrate(db.adminUrl.replace(/\/postgres$/, `/${TEMPLATE_DB}`));
@@ -128,6 +134,7 @@ export async function startPrivateStack(options: PrivateStackOptions = {}): Prom
     };
   } catch (err) {
     for (const stopPart of started.reverse()) await stopPart().catch(() => undefined);
+    removeEmbeddedPostgres(join(dir, 'postgres'));
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }

@@ -1,13 +1,14 @@
 /**
  * The API process for production: connects to the configured Temporal cluster and PostgreSQL (no embedded stack),
- * applies pending migrations and serves the HTTP API until SIGINT/SIGTERM.
+ * applies pending migrations and serves the HTTP API until SIGINT, SIGTERM or SIGHUP.
  */
 import { loadConfigOrExit } from '../config.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
 import { openServices } from '../services.js';
 import { createApp } from './app.js';
-import { close, listen } from './server.js';
+import { createShutdown } from '../shutdown.js';
+import { API_CLOSE_GRACE_MS, close, listen } from './server.js';
 
 async function run(): Promise<void> {
   const config = loadConfigOrExit();
@@ -17,19 +18,14 @@ async function run(): Promise<void> {
   }
   if (config.api.operatorTokens.length === 0) throw new Error('The API process needs OPSFLOW_API_TOKEN');
   await migrate(config.database.url, log);
+  const shutdown = createShutdown(log, API_CLOSE_GRACE_MS + 30_000);
   const services = await openServices(config, config.database.url, log);
+  shutdown.add('database pool and Temporal connection', () => services.close());
   const tokens = { operator: config.api.operatorTokens, viewer: config.api.viewerTokens };
   const app = createApp({ config, client: services.client, pool: services.pool, log, tokens });
   const server = await listen(app, { host: config.api.host, port: config.api.port });
+  shutdown.add('API', () => close(server));
   log.info({ url: server.url }, 'API listening');
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log.info({ signal }, 'stopping');
-      void close(server)
-        .then(() => services.close())
-        .then(() => process.exit(0));
-    });
-  }
 }
 
 run().catch((err: unknown) => {

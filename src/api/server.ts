@@ -16,10 +16,22 @@ export function listen(app: App, options: { host: string; port: number }): Promi
   });
 }
 
-/** Stops accepting connections and closes idle keep-alive sockets. */
-export function close(server: ServerType): Promise<void> {
+/** How long requests in progress get to finish when the API stops. */
+export const API_CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Stops accepting connections, closes idle keep-alive sockets, and after `graceMs` closes the connections of
+ * requests still in progress, so a stop never waits on a slow client.
+ */
+export function close(server: ServerType, graceMs = API_CLOSE_GRACE_MS): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const timer = setTimeout(() => {
+      if ('closeAllConnections' in server) server.closeAllConnections();
+    }, graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
     if ('closeIdleConnections' in server) server.closeIdleConnections();
   });
 }

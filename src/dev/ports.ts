@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { portHolder } from './processes.js';
 
 /** Resolves true when nothing listens on `host:port`. */
 export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -10,12 +11,14 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 /**
- * Fails with a message naming the setting to change when a port Opsflow wants to start a service on is taken,
- * so a stale process is never mistaken for the service just started.
+ * Fails with a message naming the process that holds it and the setting to change when a port Opsflow wants to
+ * start a service on is taken, so a foreign process is never mistaken for the service just started.
  */
 export async function assertPortFree(port: number, what: string, setting: string): Promise<void> {
   if (!(await isPortFree(port))) {
-    throw new Error(`Port ${port} for ${what} is already in use. Stop whatever listens there or set ${setting}.`);
+    const holder = portHolder(port);
+    const by = holder ? ` by ${holder}` : '';
+    throw new Error(`Port ${port} for ${what} is already in use${by}. Stop that process or set ${setting}.`);
   }
 }
 

@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../logger.js';
+import type { Shutdown } from '../shutdown.js';
 import { startHighLevelSimulator } from '../simulators/highlevel/index.js';
 import { startZohoSimulator } from '../simulators/zoho/index.js';
 import { startSmsSimulator } from '../simulators/sms/index.js';
 import { startMailCapture, type MailCapture } from './mail-capture.js';
-import { startEmbeddedPostgres } from './postgres.js';
+import { startEmbeddedPostgres, stopStalePostgres } from './postgres.js';
 import { assertPortFree } from './ports.js';
-import { startTemporalDevServer, type DevServer } from './temporal.js';
+import { startTemporalDevServer, stopStaleDevServer, type DevServer } from './temporal.js';
 
 /** Where each part of the running stack can be reached. */
 export interface Stack {
@@ -22,24 +23,26 @@ export interface Stack {
   mailboxUrl?: string;
   /** Base URLs of the vendor simulators started in demo mode. */
   simulators: { highlevel?: string; zoho?: string; sms?: string };
-  stop(): Promise<void>;
 }
 
 type Part = { stop(): Promise<void> } | undefined;
 
 /**
- * Starts independent parts of a stack at once. Each part that started has its `stop` pushed onto `stops` (stop
- * them in reverse), including when another part failed, whose error is then thrown: nothing is left running.
+ * Starts independent parts of a stack at once. Each part that started is handed to `onStarted` with its index
+ * (register its stop; stop them in reverse), including when another part failed, whose error is then thrown:
+ * nothing is left running.
  *
  * @example
- * const [db, mail] = await startParts([startEmbeddedPostgres(pgOptions), startMailCapture(mailOptions)], stops);
+ * const [db, mail] = await startParts([startEmbeddedPostgres(pgOptions), startMailCapture(mailOptions)], (stop) => stops.push(stop));
  */
 export async function startParts<T extends readonly Part[]>(
   parts: { [K in keyof T]: Promise<T[K]> | T[K] },
-  stops: Array<() => Promise<void>>,
+  onStarted: (stop: () => Promise<void>, index: number) => void,
 ): Promise<T> {
   const started = await Promise.allSettled(parts);
-  for (const part of started) if (part.status === 'fulfilled' && part.value) stops.push(part.value.stop);
+  started.forEach((part, i) => {
+    if (part.status === 'fulfilled' && part.value) onStarted(part.value.stop, i);
+  });
   const failed = started.find((part) => part.status === 'rejected');
   if (failed) throw failed.reason;
   return started.map((part) => (part.status === 'fulfilled' ? part.value : undefined)) as unknown as T;
@@ -48,14 +51,22 @@ export async function startParts<T extends readonly Part[]>(
 /**
  * Brings up what the configuration does not point elsewhere: embedded PostgreSQL (unless DATABASE_URL),
  * the Temporal dev server with its Web UI (unless TEMPORAL_ADDRESS), and the SMTP capture server (unless
- * SMTP_URL); then applies the migrations. Stops what it started, in reverse order.
+ * SMTP_URL); then applies the migrations and, in demo mode, starts the vendor simulators. Each part registers its
+ * stop with `shutdown` as soon as it runs, so a stop during the start (or a failed start) stops what did start:
+ * the simulators first, then the Temporal dev server, then PostgreSQL and the capture server.
  *
  * @example
- * const stack = await startStack(config, log);
+ * const stack = await startStack(config, log, shutdown);
  */
-export async function startStack(config: Config, log: Logger): Promise<Stack> {
+export async function startStack(config: Config, log: Logger, shutdown: Pick<Shutdown, 'add'>): Promise<Stack> {
   mkdirSync(config.dataDir, { recursive: true });
   const temporalPort = Number(config.temporal.address.split(':').pop());
+  const dbFile = join(config.dataDir, 'temporal.db');
+  const pgDir = join(config.dataDir, 'postgres');
+  // A start killed with `kill -9` leaves its servers running: stop those of this data directory before the ports
+  // are checked, so only a foreign process on a port stops the start.
+  if (config.temporal.embedded) await stopStaleDevServer(dbFile, log);
+  if (!config.database.url) await stopStalePostgres(pgDir, log);
   const wanted: Array<[boolean, number, string, string]> = [
     [!config.database.url, config.database.embeddedPort, 'embedded PostgreSQL', 'OPSFLOW_PG_PORT or DATABASE_URL'],
     [config.temporal.embedded, temporalPort, 'the Temporal dev server', 'OPSFLOW_TEMPORAL_PORT or TEMPORAL_ADDRESS'],
@@ -65,71 +76,64 @@ export async function startStack(config: Config, log: Logger): Promise<Stack> {
     [true, config.api.port, 'the API', 'OPSFLOW_PORT'],
   ];
   for (const [needed, port, what, setting] of wanted) if (needed) await assertPortFree(port, what, setting);
-  const stops: Array<() => Promise<void>> = [];
-  const stop = async () => {
-    for (const s of stops.reverse()) await s().catch((err: Error) => log.warn({ err: err.message }, 'stop failed'));
-  };
-  try {
-    const [database, temporal, mail] = await startParts<
-      [{ url: string; stop(): Promise<void> }, DevServer | undefined, MailCapture | undefined]
-    >(
-      [
-        config.database.url
-          ? { url: config.database.url, stop: async () => undefined }
-          : startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres'), port: config.database.embeddedPort, log }),
-        config.temporal.embedded
-          ? startTemporalDevServer({
-              cliPath: config.temporal.cliPath,
-              cacheDir: config.cacheDir,
-              dbFile: join(config.dataDir, 'temporal.db'),
-              port: temporalPort,
-              uiPort: config.temporal.uiPort,
-              namespace: config.temporal.namespace,
-              log,
-            })
-          : undefined,
-        config.mail.smtpUrl
-          ? undefined
-          : startMailCapture({ smtpPort: config.mail.capturePort, httpPort: config.mail.mailboxPort, log }),
-      ],
-      stops,
-    );
-    await migrate(database.url, log);
-    // Demo mode: the vendor simulators stand in for HighLevel and ZOHO (started here, on their fixed ports).
-    const simulators: Stack['simulators'] = {};
-    if (config.demo && config.highlevel.baseUrl === `http://127.0.0.1:${config.highlevel.simulatorPort}`) {
-      await assertPortFree(config.highlevel.simulatorPort, 'the HighLevel simulator', 'OPSFLOW_HIGHLEVEL_SIM_PORT');
-      const highlevel = await startHighLevelSimulator({ port: config.highlevel.simulatorPort, log });
-      stops.push(highlevel.stop);
-      simulators.highlevel = highlevel.url;
-    }
-    if (config.demo && config.zoho.accountsUrl === `http://127.0.0.1:${config.zoho.simulatorPort}`) {
-      await assertPortFree(config.zoho.simulatorPort, 'the ZOHO simulator', 'OPSFLOW_ZOHO_SIM_PORT');
-      const zoho = await startZohoSimulator({ port: config.zoho.simulatorPort, log });
-      stops.push(zoho.stop);
-      simulators.zoho = zoho.url;
-    }
-    // Without an SMS account, escalation texts go to the local Twilio-compatible simulator (GET /__sim/messages).
-    if (
-      config.notifications.sms.simulated &&
-      config.notifications.sms.apiUrl === `http://127.0.0.1:${config.notifications.sms.simulatorPort}`
-    ) {
-      await assertPortFree(config.notifications.sms.simulatorPort, 'the SMS simulator', 'OPSFLOW_SMS_SIM_PORT');
-      const sms = await startSmsSimulator({ port: config.notifications.sms.simulatorPort, log });
-      stops.push(sms.stop);
-      simulators.sms = sms.url;
-    }
-    return {
-      databaseUrl: database.url,
-      temporalAddress: config.temporal.address,
-      uiUrl: temporal?.uiUrl,
-      smtpUrl: config.mail.smtpUrl ?? mail?.smtpUrl ?? '',
-      mailboxUrl: mail?.mailboxUrl,
-      simulators,
-      stop,
-    };
-  } catch (err) {
-    await stop();
-    throw err;
+  const names = ['the SMTP capture server', 'PostgreSQL', 'the Temporal dev server'];
+  const [mail, database, temporal] = await startParts<
+    [MailCapture | undefined, { url: string; stop(): Promise<void> }, DevServer | undefined]
+  >(
+    [
+      config.mail.smtpUrl
+        ? undefined
+        : startMailCapture({ smtpPort: config.mail.capturePort, httpPort: config.mail.mailboxPort, log }),
+      config.database.url
+        ? { url: config.database.url, stop: async () => undefined }
+        : startEmbeddedPostgres({ dir: pgDir, port: config.database.embeddedPort, log }),
+      config.temporal.embedded
+        ? startTemporalDevServer({
+            cliPath: config.temporal.cliPath,
+            cacheDir: config.cacheDir,
+            dbFile,
+            port: temporalPort,
+            uiPort: config.temporal.uiPort,
+            namespace: config.temporal.namespace,
+            // With payload encryption on, the dev server's Web UI decodes through the API's codec endpoint.
+            codecEndpoint: config.encryptionKey ? `${config.api.publicUrl}/codec` : undefined,
+            log,
+          })
+        : undefined,
+    ],
+    (stop, i) => shutdown.add(names[i]!, stop),
+  );
+  await migrate(database.url, log);
+  // Demo mode: the vendor simulators stand in for HighLevel and ZOHO (started here, on their fixed ports).
+  const simulators: Stack['simulators'] = {};
+  if (config.demo && config.highlevel.baseUrl === `http://127.0.0.1:${config.highlevel.simulatorPort}`) {
+    await assertPortFree(config.highlevel.simulatorPort, 'the HighLevel simulator', 'OPSFLOW_HIGHLEVEL_SIM_PORT');
+    const highlevel = await startHighLevelSimulator({ port: config.highlevel.simulatorPort, log });
+    shutdown.add('HighLevel simulator', highlevel.stop);
+    simulators.highlevel = highlevel.url;
   }
+  if (config.demo && config.zoho.accountsUrl === `http://127.0.0.1:${config.zoho.simulatorPort}`) {
+    await assertPortFree(config.zoho.simulatorPort, 'the ZOHO simulator', 'OPSFLOW_ZOHO_SIM_PORT');
+    const zoho = await startZohoSimulator({ port: config.zoho.simulatorPort, log });
+    shutdown.add('ZOHO simulator', zoho.stop);
+    simulators.zoho = zoho.url;
+  }
+  // Without an SMS account, escalation texts go to the local Twilio-compatible simulator (GET /__sim/messages).
+  if (
+    config.notifications.sms.simulated &&
+    config.notifications.sms.apiUrl === `http://127.0.0.1:${config.notifications.sms.simulatorPort}`
+  ) {
+    await assertPortFree(config.notifications.sms.simulatorPort, 'the SMS simulator', 'OPSFLOW_SMS_SIM_PORT');
+    const sms = await startSmsSimulator({ port: config.notifications.sms.simulatorPort, log });
+    shutdown.add('SMS simulator', sms.stop);
+    simulators.sms = sms.url;
+  }
+  return {
+    databaseUrl: database.url,
+    temporalAddress: config.temporal.address,
+    uiUrl: temporal?.uiUrl,
+    smtpUrl: config.mail.smtpUrl ?? mail?.smtpUrl ?? '',
+    mailboxUrl: mail?.mailboxUrl,
+    simulators,
+  };
 }

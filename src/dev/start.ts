@@ -2,14 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../api/app.js';
-import { close, listen } from '../api/server.js';
+import { API_CLOSE_GRACE_MS, close, listen } from '../api/server.js';
 import { loadConfigOrExit, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { activityDepsFor, openServices } from '../services.js';
 import { applySchedules } from '../schedules.js';
-import { createWorkers, installRuntimeLogger } from '../worker.js';
+import { createShutdown, type Shutdown } from '../shutdown.js';
+import { createWorkers, installRuntimeLogger, superviseWorkers } from '../worker.js';
 import { seedDemoData } from './seed/index.js';
 import { registerStoredInstallations } from './seed/installations.js';
+import { assertPortFree } from './ports.js';
 import { startStack } from './stack.js';
 
 /** The operator token: configured, or in demo mode generated once and kept under the data directory. */
@@ -20,16 +22,27 @@ function operatorTokens(config: Config): string[] {
   return [readFileSync(file, 'utf8').trim()];
 }
 
-async function run(config: Config, log: Logger): Promise<void> {
+/** How long stopping may take beyond the workers' grace before the process gives up and exits (servers included). */
+const STOP_DEADLINE_AFTER_GRACE_MS = 90_000;
+
+/**
+ * The whole stack in one process tree. Stop steps are registered as each part starts, so Ctrl-C at any moment
+ * (even during the first start's Temporal CLI build) stops what runs, in order: the API, the workers (drained
+ * within OPSFLOW_SHUTDOWN_GRACE), the simulators, the Temporal dev server, PostgreSQL, the mail capture.
+ */
+async function run(config: Config, log: Logger, shutdown: Shutdown): Promise<void> {
   if (config.demo) {
     log.warn('DEMO MODE: no HighLevel or ZOHO credentials configured; local simulators stand in for both vendors.');
   }
-  installRuntimeLogger(log, config.logLevel);
-  const stack = await startStack(config, log);
-  const services = await openServices(config, stack.databaseUrl, log).catch(async (err: unknown) => {
-    await stack.stop();
-    throw err;
-  });
+  if (config.metrics.sdkBind) {
+    const port = Number(config.metrics.sdkBind.split(':').pop());
+    await assertPortFree(port, 'the Temporal SDK metrics', 'OPSFLOW_SDK_METRICS_BIND');
+  }
+  // Before the stack: the SDK's own dev server download (machines without Go) would install a runtime of its own.
+  installRuntimeLogger(log, config.logLevel, config.metrics.sdkBind);
+  const stack = await startStack(config, log, shutdown);
+  const services = await openServices(config, stack.databaseUrl, log);
+  shutdown.add('database pool and Temporal connections', () => services.close());
   if (config.demo) {
     const seeded = await seedDemoData({ pool: services.pool, config, log, simulators: stack.simulators });
     // The simulator starts empty; the vendor would still know the installations kept from the last run.
@@ -44,7 +57,7 @@ async function run(config: Config, log: Logger): Promise<void> {
     connection: services.workerConnection,
     deps: activityDepsFor(config, services, log),
   });
-  const running = Promise.all(workers.map((w) => w.run()));
+  superviseWorkers(workers, shutdown, log);
   // Create or update the declared schedules (never duplicates; unchanged ones are left alone, paused stays paused).
   log.info({ schedules: await applySchedules(services.client, config) }, 'schedules applied');
   const app = createApp({
@@ -55,6 +68,7 @@ async function run(config: Config, log: Logger): Promise<void> {
     tokens,
   });
   const server = await listen(app, { host: config.api.host, port: config.api.port });
+  shutdown.add('API', () => close(server, API_CLOSE_GRACE_MS));
 
   const banner = [
     '',
@@ -70,37 +84,13 @@ async function run(config: Config, log: Logger): Promise<void> {
     '',
   ];
   process.stdout.write(banner.join('\n'));
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    await close(server);
-    // The SDK's own signal handler may have started draining the workers already.
-    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-    await running.catch((err: Error) => log.warn({ err: err.message }, 'worker stopped with an error'));
-    await services.close();
-    await stack.stop();
-    log.info('stopped');
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      shutdown(signal).then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    });
-  }
-  await running;
 }
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, config.logFormat);
-run(config, log).catch((err: unknown) => {
+// Installed before anything starts: a stop during the start stops what did start.
+const shutdown = createShutdown(log, config.shutdownGraceMs + STOP_DEADLINE_AFTER_GRACE_MS);
+run(config, log, shutdown).catch((err: unknown) => {
   log.error({ err }, 'Opsflow failed to start');
-  process.exit(1);
+  void shutdown.stop('start failed', 1);
 });

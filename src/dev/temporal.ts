@@ -1,10 +1,11 @@
 import { Connection } from '@temporalio/client';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../temporal/search-attributes.js';
+import { commandLine, isAlive, stopChild, stopOnExit, stopPid, type StopStep } from './processes.js';
 
 /** The Temporal CLI release Opsflow's dev server is built from. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -20,6 +21,8 @@ export interface DevServerOptions {
   port: number;
   uiPort: number;
   namespace: string;
+  /** Opsflow's payload codec endpoint, for the Web UI to show encrypted payloads decoded. */
+  codecEndpoint?: string;
   log: Logger;
 }
 
@@ -34,6 +37,67 @@ type CliSource = { path: string; how: string } | { sdkDownload: true };
 function runs(command: string, args: string[]): boolean {
   const result = spawnSync(command, args, { stdio: 'ignore' });
   return result.error === undefined && result.status === 0;
+}
+
+/** What to do when there is no Temporal CLI to run. */
+export const NO_CLI_ADVICE =
+  'Set TEMPORAL_CLI_PATH to a temporal binary, or TEMPORAL_ADDRESS to a running Temporal server.';
+
+/** Why a `go install` failed, in words an operator can act on, from the tail of its output. */
+export function goBuildFailure(code: number | null, stderr: string): string {
+  const offline = /dial tcp|no such host|connection refused|i\/o timeout|TLS handshake|proxyconnect|403 Forbidden/;
+  const why = offline.test(stderr)
+    ? 'the Go module proxy could not be reached (GOPROXY, network)'
+    : `go install exited with ${code}`;
+  const detail = stderr.trim().split('\n').slice(-3).join(' | ');
+  return `Building the Temporal CLI failed: ${why}. ${NO_CLI_ADVICE}${detail ? ` Last output: ${detail}` : ''}`;
+}
+
+/** How often a long first build says it is still at work. */
+const BUILD_PROGRESS_MS = 15_000;
+
+/** `go install`s the CLI into `binDir` (through a private directory, so a concurrent start never sees half a binary). */
+async function buildTemporalCli(binDir: string, log: Logger): Promise<string> {
+  const module = `${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`;
+  log.info(
+    { component: 'temporal', module, into: binDir },
+    'Building the Temporal CLI with Go. This happens once and takes a few minutes; later starts reuse the build.',
+  );
+  const staging = `${binDir}.build-${process.pid}`;
+  mkdirSync(staging, { recursive: true });
+  const started = Date.now();
+  const seconds = () => Math.round((Date.now() - started) / 1000);
+  let stderr = '';
+  // `go: downloading …` lines come first; a stretch without them is the compile.
+  let downloading = false;
+  const progress = setInterval(() => {
+    const step = downloading ? 'downloading modules' : 'compiling';
+    downloading = false;
+    log.info({ component: 'temporal', seconds: seconds(), step }, `still building the Temporal CLI: ${step}`);
+  }, BUILD_PROGRESS_MS);
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn('go', ['install', module], {
+        env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-4000);
+        if (chunk.includes('go: downloading')) downloading = true;
+        log.debug({ component: 'temporal-build' }, chunk.toString().trim());
+      });
+      child.once('error', (err) => reject(new Error(`Could not run go: ${err.message}. ${NO_CLI_ADVICE}`)));
+      child.once('close', resolve);
+    });
+    if (code !== 0) throw new Error(goBuildFailure(code, stderr));
+    const cached = join(binDir, 'temporal');
+    if (!existsSync(cached)) renameSync(staging, binDir);
+    log.info({ component: 'temporal', seconds: seconds() }, `Temporal CLI built in ${seconds()} s`);
+    return cached;
+  } finally {
+    clearInterval(progress);
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -54,30 +118,7 @@ export async function findTemporalCli(
   const cached = join(binDir, 'temporal');
   if (existsSync(cached)) return { path: cached, how: 'cache' };
 
-  if (runs('go', ['version'])) {
-    log.info(
-      { component: 'temporal', module: `${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`, into: binDir },
-      'Building the Temporal CLI with Go. This happens once and takes a few minutes; later starts reuse the build.',
-    );
-    // Build into a private directory and rename, so a concurrent start never sees half a binary.
-    const staging = `${binDir}.build-${process.pid}`;
-    mkdirSync(staging, { recursive: true });
-    const started = Date.now();
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn('go', ['install', `${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
-        env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      child.stderr.on('data', (chunk: Buffer) => log.debug({ component: 'temporal-build' }, chunk.toString().trim()));
-      child.on('error', reject);
-      child.on('exit', resolve);
-    });
-    if (code !== 0) throw new Error(`go install ${CLI_MODULE}@${TEMPORAL_CLI_VERSION} failed with exit code ${code}`);
-    if (!existsSync(cached)) renameSync(staging, binDir);
-    rmSync(staging, { recursive: true, force: true });
-    log.info({ component: 'temporal', seconds: Math.round((Date.now() - started) / 1000) }, 'Temporal CLI built');
-    return { path: cached, how: 'go install' };
-  }
+  if (runs('go', ['version'])) return { path: await buildTemporalCli(binDir, log), how: 'go install' };
   return { sdkDownload: true };
 }
 
@@ -109,16 +150,35 @@ export async function waitForTemporal(
   throw new Error(`Temporal at ${address} was not ready within ${timeoutMs} ms: ${String(lastError)}`);
 }
 
-function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+/** The dev server stops its services on SIGTERM within a few seconds. */
+const STOP_STEPS: StopStep[] = [
+  ['SIGTERM', 15_000],
+  ['SIGKILL', 5_000],
+];
+
+/**
+ * Stops a dev server left running on the state file `dbFile` by an earlier start that was killed: the pid file
+ * beside the state names it, and its command line names the state file (so a reused pid is never mistaken for it).
+ *
+ * @example
+ * await stopStaleDevServer('.data/temporal.db', log);
+ */
+export async function stopStaleDevServer(dbFile: string, log: Logger): Promise<void> {
+  const pidFile = `${dbFile}.pid`;
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && commandLine(pid)?.includes(dbFile)) {
+    log.warn(
+      { component: 'temporal', pid, dbFile },
+      'stopping the Temporal dev server left running by an earlier start',
+    );
+    if (!(await stopPid(pid, STOP_STEPS))) throw new Error(`Temporal dev server pid ${pid} does not stop`);
+  }
+  rmSync(pidFile, { force: true });
 }
 
 /**
@@ -133,6 +193,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const ip = options.ip ?? '127.0.0.1';
   const address = `${ip}:${port}`;
   const uiUrl = `http://${ip}:${uiPort}`;
+  const pidFile = options.dbFile ? `${options.dbFile}.pid` : undefined;
+  if (options.dbFile) await stopStaleDevServer(options.dbFile, log);
   const source = await findTemporalCli(options);
   const searchAttributes = CUSTOM_SEARCH_ATTRIBUTES.map((key) => `${key.name}=Keyword`);
 
@@ -144,6 +206,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     const { TestWorkflowEnvironment } = await import('@temporalio/testing');
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
+        extraArgs: options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : [],
         executable: { type: 'cached-download', version: TEMPORAL_CLI_VERSION },
         ip,
         port,
@@ -153,6 +216,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
         dbFilename: options.dbFile,
         searchAttributes: CUSTOM_SEARCH_ATTRIBUTES.map((key) => key),
       },
+    }).catch((err: unknown) => {
+      throw new Error(`Downloading the Temporal dev server failed: ${String(err)}. ${NO_CLI_ADVICE}`);
     });
     return { address, uiUrl, stop: () => env.teardown() };
   }
@@ -175,6 +240,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     '--dynamic-config-value',
     'system.forceSearchAttributesCacheRefreshOnRead=true',
     ...searchAttributes.flatMap((sa) => ['--search-attribute', sa]),
+    // The Web UI decodes encrypted payloads through Opsflow's codec endpoint.
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
   ];
   log.info({ component: 'temporal', binary: source.how, address, ui: uiUrl }, 'starting Temporal dev server');
   // Its own process group: a Ctrl-C in the terminal reaches Opsflow, which stops the server after the workers drain.
@@ -190,13 +257,19 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     exitReason = `code ${code} signal ${signal}: ${stderrTail.trim()}`;
   });
   child.on('error', (err) => {
-    exitReason = err.message;
+    exitReason = `could not run ${source.path}: ${err.message}. ${NO_CLI_ADVICE}`;
   });
+  stopOnExit(child, 'SIGTERM');
+  if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
+  const stop = async () => {
+    await stopChild(child, STOP_STEPS);
+    if (pidFile) rmSync(pidFile, { force: true });
+  };
   try {
     await waitForTemporal(address, namespace, 120_000, () => exitReason);
   } catch (err) {
-    await stopChild(child);
+    await stop();
     throw err;
   }
-  return { address, uiUrl, stop: () => stopChild(child) };
+  return { address, uiUrl, stop };
 }

@@ -1,13 +1,15 @@
 /**
  * The worker process for production: connects to the configured Temporal cluster and PostgreSQL (no embedded
- * stack), applies pending migrations, and runs the workers until SIGINT/SIGTERM drains them.
+ * stack), applies pending migrations, and runs the workers until SIGINT, SIGTERM or SIGHUP drains them (in-flight
+ * activities get OPSFLOW_SHUTDOWN_GRACE, then are cancelled and left for Temporal to retry).
  */
 import { loadConfigOrExit } from '../config.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
 import { applySchedules } from '../schedules.js';
 import { activityDepsFor, openServices } from '../services.js';
-import { createWorkers, installRuntimeLogger } from '../worker.js';
+import { createShutdown } from '../shutdown.js';
+import { createWorkers, installRuntimeLogger, SHUTDOWN_FORCE_AFTER_GRACE_MS, superviseWorkers } from '../worker.js';
 
 async function run(): Promise<void> {
   const config = loadConfigOrExit();
@@ -17,9 +19,11 @@ async function run(): Promise<void> {
       'The worker process needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the embedded stack)',
     );
   }
+  const shutdown = createShutdown(log, config.shutdownGraceMs + SHUTDOWN_FORCE_AFTER_GRACE_MS + 30_000);
   installRuntimeLogger(log, config.logLevel, config.metrics.sdkBind);
   await migrate(config.database.url, log);
   const services = await openServices(config, config.database.url, log);
+  shutdown.add('database pool and Temporal connections', () => services.close());
   const workers = await createWorkers({
     config,
     connection: services.workerConnection,
@@ -28,9 +32,7 @@ async function run(): Promise<void> {
   // Create or update the declared schedules (idempotent; an operator's pause is kept).
   log.info({ schedules: await applySchedules(services.client, config) }, 'schedules applied');
   log.info({ taskQueues: config.taskQueues, bundle: config.workflowBundle ?? '(from source)' }, 'worker started');
-  // The SDK drains the workers on SIGINT/SIGTERM; run() resolves once they stopped.
-  await Promise.all(workers.map((w) => w.run()));
-  await services.close();
+  superviseWorkers(workers, shutdown, log);
 }
 
 run().catch((err: unknown) => {
