@@ -64,3 +64,28 @@ export function refreshGrant(env: TestEnv, refreshToken: string): Promise<Respon
     }),
   });
 }
+
+/**
+ * An install approved on the simulator's marketplace page: the one-time code it redirects back with. No
+ * `locationId` is an agency install; `scope` is what the app asks for (the app's configured scopes when absent).
+ *
+ * @example
+ * const code = await approvedInstall(env, { companyId, locationId, redirectUri: 'https://app.example/cb' });
+ */
+export async function approvedInstall(
+  env: TestEnv,
+  pick: { companyId: string; locationId?: string; redirectUri: string; scope?: string },
+): Promise<string> {
+  const page = new URL('/oauth/chooselocation', env.highlevelSimulator!.url);
+  page.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: env.config.highlevel.clientId,
+    redirect_uri: pick.redirectUri,
+    companyId: pick.companyId,
+    ...(pick.locationId ? { locationId: pick.locationId } : {}),
+    ...(pick.scope ? { scope: pick.scope } : {}),
+  }).toString();
+  const res = await fetch(page, { redirect: 'manual' });
+  if (res.status !== 302) throw new Error(`the install page answered ${res.status}: ${await res.text()}`);
+  return new URL(res.headers.get('location')!).searchParams.get('code')!;
+}

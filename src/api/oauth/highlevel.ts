@@ -135,7 +135,7 @@ export function highlevelOAuthRoutes({ config, pool, log }: Pick<ApiDeps, 'confi
       // browser of ours began it. It is accepted: the code is the consenting user's own, redeemable only with our
       // client secret, and there is no Opsflow session a planted install could attach to. A state that is sent,
       // or a browser that began an install here, must check out.
-      let requested: 'Location' | 'Company' = 'Location';
+      let requested: 'Location' | 'Company' | undefined;
       if (state !== undefined || cookie !== undefined) {
         if (state === undefined) throw badState('missing; this browser began an install, finish it or begin again');
         if (!cookie || !sameText(cookie, state)) throw badState('does not belong to an install begun in this browser');
@@ -152,7 +152,7 @@ export function highlevelOAuthRoutes({ config, pool, log }: Pick<ApiDeps, 'confi
 
       let exchanged: Awaited<ReturnType<ReturnType<typeof highlevel>['highlevel']['exchangeCode']>>;
       try {
-        exchanged = await highlevel().highlevel.exchangeCode(code, requested);
+        exchanged = await highlevel().highlevel.exchangeCode(code, redirectUri, requested);
       } catch (err) {
         if (!(err instanceof IntegrationError)) throw err;
         log.warn({ errorClass: err.errorClass, status: err.status }, 'HighLevel refused an OAuth code exchange');

@@ -172,14 +172,23 @@ export function createHighLevelClient({ config, tokenStore, pool, log, fetch: do
   const client = {
     refresher,
 
-    /** Exchanges an authorization code from the OAuth callback for the installation's first grant. */
-    async exchangeCode(code: string, userType: 'Company' | 'Location') {
+    /**
+     * Exchanges an authorization code from the OAuth callback for the installation's first grant. `redirectUri` is
+     * the one the install page was given: HighLevel redeems a code only with it. `userType` is what the install
+     * asked for; without it (an install begun in the marketplace) the code's own type is granted.
+     */
+    async exchangeCode(code: string, redirectUri: string, userType?: 'Company' | 'Location') {
       const r = await send<AccessCodeResponse>({
         method: 'POST',
         path: '/oauth/token',
-        form: clientForm({ grant_type: 'authorization_code', code, user_type: userType }),
+        form: clientForm({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: redirectUri,
+          ...(userType ? { user_type: userType } : {}),
+        }),
       });
-      return { grant: grantOf(r), companyId: r.companyId, locationId: r.locationId ?? null, userType };
+      return { grant: grantOf(r), companyId: r.companyId, locationId: r.locationId ?? null };
     },
 
     /** A location token minted from the agency installation's token (no refresh token comes with it). */

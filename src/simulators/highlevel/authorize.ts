@@ -6,7 +6,9 @@ import { newToken, type SimState } from './state.js';
  * `GET /oauth/chooselocation`: the marketplace page where a user installs the app. A person would sign in and pick
  * a location; the simulator takes the pick from `companyId` / `locationId` query parameters (a location-less pick
  * is an agency install), issues a one-time authorization code and redirects the browser to `redirect_uri` with
- * `code` and the app's `state`, as the marketplace does. The code is exchanged at `POST /oauth/token`.
+ * `code` and the app's `state`, as the marketplace does. The code is exchanged at `POST /oauth/token`, only with
+ * the same `redirect_uri`, and grants the `scope` asked for here (space-separated; the app's configured scopes
+ * when absent, as from the marketplace's own Install button). A location the simulator did not know is created.
  *
  * @example
  * app.route('/', authorizeRoutes(state, client));
@@ -33,7 +35,14 @@ export function authorizeRoutes(state: SimState, client: { id: string }) {
     const companyId = q.companyId ?? 'sim-company';
     const locationId = q.locationId ?? null;
     const code = newToken('code');
-    state.authCodes.set(code, { companyId, locationId, userType: locationId ? 'Location' : 'Company' });
+    const scopes = q.scope?.split(/\s+/).filter(Boolean);
+    state.authCodes.set(code, {
+      companyId,
+      locationId,
+      userType: locationId ? 'Location' : 'Company',
+      redirectUri: q.redirect_uri,
+      scopes: scopes?.length ? scopes : undefined,
+    });
     redirect.searchParams.set('code', code);
     if (q.state) redirect.searchParams.set('state', q.state);
     return c.redirect(redirect.toString(), 302);

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { randomUUID, sign, type KeyObject } from 'node:crypto';
 import { create } from './resources.js';
-import { installationKey, type Faults, type SimState } from './state.js';
+import { installationKey, type Faults, type SimAuthCode, type SimState } from './state.js';
 
 /** An installation to register, with the tokens Opsflow already holds for it (so its refreshes really work). */
 export interface SeedInstallation {
@@ -13,6 +13,8 @@ export interface SeedInstallation {
   /** ISO time; defaults to a full lifetime from now. */
   accessExpiresAt?: string;
   revoked?: boolean;
+  /** Space-separated scopes granted; defaults to the app's configured scopes. */
+  scope?: string;
 }
 
 export interface SeedBody {
@@ -20,8 +22,8 @@ export interface SeedBody {
   locations?: Array<{ id: string; companyId: string; name: string; address?: string; timezone?: string }>;
   /** Generated contacts per location: `{locationId, count}`; dates spread deterministically. */
   contacts?: Array<{ locationId: string; count: number }>;
-  /** Authorization codes the OAuth callback can exchange. */
-  codes?: Array<{ code: string; companyId: string; locationId: string | null; userType: 'Company' | 'Location' }>;
+  /** Authorization codes the OAuth callback can exchange (bound to `redirectUri` when one is given). */
+  codes?: Array<SimAuthCode & { code: string }>;
 }
 
 /** The test and benchmark control API under `/__sim`. */
@@ -62,7 +64,7 @@ export function controlRoutes(state: SimState, webhookKey: { privateKey: KeyObje
       state.locations.set(l.id, { address: '', timezone: 'UTC', ...l });
     }
     for (const i of body.installations ?? []) {
-      const inst = state.ensureInstallation(i.companyId, i.locationId, i.userType);
+      const inst = state.ensureInstallation(i.companyId, i.locationId, i.userType, i.scope?.split(/\s+/));
       inst.revoked = Boolean(i.revoked);
       const expiresAt = i.accessExpiresAt
         ? Date.parse(i.accessExpiresAt)
@@ -85,7 +87,7 @@ export function controlRoutes(state: SimState, webhookKey: { privateKey: KeyObje
       }
       state.contacts.set(locationId, list);
     }
-    for (const code of body.codes ?? []) state.authCodes.set(code.code, code);
+    for (const { code, ...bound } of body.codes ?? []) state.authCodes.set(code, bound);
     return c.json({ ok: true });
   });
 

@@ -12,12 +12,21 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** HighLevel's error body: `{statusCode, message, error}`; for 422 `message` is an array of strings. */
-export function vendorError(c: Context, status: ContentfulStatusCode, message: string | string[]) {
+/**
+ * HighLevel's error body: `{statusCode, message, error}`; for 422 `message` is an array of strings. `extra` adds
+ * what some refusals carry besides (a duplicate contact's `meta`).
+ */
+export function vendorError(
+  c: Context,
+  status: ContentfulStatusCode,
+  message: string | string[],
+  extra: Record<string, unknown> = {},
+) {
   const body = {
     statusCode: status,
     message: status === 422 ? (Array.isArray(message) ? message : [message]) : message,
     error: REASONS[status] ?? 'Error',
+    ...extra,
   };
   return c.json(body, status);
 }

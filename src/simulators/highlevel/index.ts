@@ -4,6 +4,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../logger.js';
 import { authorizeRoutes } from './authorize.js';
+import { contactRecordRoutes } from './contact-records.js';
 import { controlRoutes } from './control.js';
 import { vendorError } from './errors.js';
 import { vendorGuards, type SimEnv } from './guards.js';
@@ -34,10 +35,10 @@ export interface HighLevelSimulator {
 }
 
 /**
- * Starts a HighLevel API v2 simulator: OAuth (the install page `/oauth/chooselocation`, code exchange, rotation,
- * expiry and revocation), locations, contacts (search,
- * upsert, list), HighLevel's rate limits and error bodies, signed install/uninstall webhooks, and the `/__sim`
- * control API (faults, stats, reset, seed). State is in memory.
+ * Starts a HighLevel API v2 simulator: OAuth (the install page `/oauth/chooselocation` with its scopes and
+ * redirect URI, code exchange, rotation, expiry and revocation), locations, contacts (search, upsert, create, list,
+ * get, update, delete), scopes, HighLevel's rate limits and error bodies, signed install/uninstall webhooks, and the
+ * `/__sim` control API (faults, stats, reset, seed). State is in memory.
  *
  * @example
  * const sim = await startHighLevelSimulator({ port: 4010, log });
@@ -59,6 +60,7 @@ export async function startHighLevelSimulator(options: HighLevelSimulatorOptions
   app.use('*', async (c, next) => (c.req.path.startsWith('/__sim/') ? next() : vendorGuards(state)(c, next)));
   app.route('/', oauthRoutes(state, client));
   app.route('/', resourceRoutes(state));
+  app.route('/', contactRecordRoutes(state));
   app.notFound((c) => vendorError(c, 404, `Cannot ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
     options.log.error({ err: err.message }, 'HighLevel simulator failed');

@@ -1,9 +1,12 @@
 import { Hono } from 'hono';
 import { vendorError } from './errors.js';
-import { mayAccessLocation, requireAgency, type SimEnv } from './guards.js';
-import { installationKey, type SimState } from './state.js';
+import { mayAccessLocation, requireAgency, requireScope, type SimEnv } from './guards.js';
+import { installationKey, type SimInstallation, type SimState } from './state.js';
 
-/** `POST /oauth/token`, `POST /oauth/locationToken`, `GET /oauth/installedLocations`. */
+/**
+ * `POST /oauth/token` (a code is redeemed once, with the redirect URI and user type it was issued for),
+ * `POST /oauth/locationToken`, `GET /oauth/installedLocations`.
+ */
 export function oauthRoutes(state: SimState, client: { id: string; secret: string }) {
   const app = new Hono<SimEnv>();
 
@@ -20,11 +23,22 @@ export function oauthRoutes(state: SimState, client: { id: string; secret: strin
       return vendorError(c, 401, 'Invalid client credentials');
     }
     const grantType = form.get('grant_type');
+    const userType = form.get('user_type');
+    if (userType && userType !== 'Company' && userType !== 'Location') {
+      return vendorError(c, 422, ['user_type must be one of the following values: Company, Location']);
+    }
     if (grantType === 'authorization_code') {
       const code = state.authCodes.get(form.get('code') ?? '');
       if (!code) return vendorError(c, 401, 'Invalid grant: authorization code is invalid or expired');
+      // RFC 6749 §4.1.3: a code asked for with a redirect URI is redeemed only with that same URI.
+      if (code.redirectUri !== undefined && form.get('redirect_uri') !== code.redirectUri) {
+        return vendorError(c, 401, 'Invalid grant: redirect_uri does not match the one the code was issued for');
+      }
+      if (userType && userType !== code.userType) {
+        return vendorError(c, 401, `Invalid grant: the code is for a ${code.userType} install, not ${userType}`);
+      }
       state.authCodes.delete(form.get('code')!);
-      const inst = state.ensureInstallation(code.companyId, code.locationId, code.userType);
+      const inst = state.ensureInstallation(code.companyId, code.locationId, code.userType, code.scopes);
       return c.json(grantBody(state.issue(inst, true), inst));
     }
     if (grantType === 'refresh_token') {
@@ -32,6 +46,13 @@ export function oauthRoutes(state: SimState, client: { id: string; secret: strin
       const entry = state.refreshTokens.get(presented);
       const inst = entry && state.installations.get(entry.installation);
       if (!entry || !inst || inst.revoked) return vendorError(c, 401, 'Invalid grant: refresh token is invalid');
+      if (userType && userType !== inst.userType) {
+        return vendorError(
+          c,
+          401,
+          `Invalid grant: the refresh token is for a ${inst.userType} install, not ${userType}`,
+        );
+      }
       if (entry.spent) {
         state.stats.spentRefreshTokenReuse += 1;
         return vendorError(c, 401, 'Invalid grant: refresh token was already used');
@@ -44,7 +65,7 @@ export function oauthRoutes(state: SimState, client: { id: string; secret: strin
     return vendorError(c, 422, ['grant_type must be one of the following values: authorization_code, refresh_token']);
   });
 
-  app.post('/oauth/locationToken', async (c) => {
+  app.post('/oauth/locationToken', requireScope(state, 'oauth.write'), async (c) => {
     const agency = requireAgency(state, c);
     if (!agency) return vendorError(c, 401, 'This route is not yet supported by the IAM Service');
     const form = new URLSearchParams(await c.req.text());
@@ -62,19 +83,20 @@ export function oauthRoutes(state: SimState, client: { id: string; secret: strin
     if (companyId !== agency.companyId || !mayAccessLocation(state, c, locationId)) {
       return vendorError(c, 400, 'Location not found or app not installed for this location');
     }
-    const inst = state.ensureInstallation(companyId, locationId, 'Location');
+    // A location token carries the agency install's scopes.
+    const inst = state.ensureInstallation(companyId, locationId, 'Location', agency.scopes);
     const issued = state.issue(inst, false, locationId);
     return c.json({
       access_token: issued.accessToken,
       token_type: 'Bearer',
       expires_in: issued.expiresIn,
-      scope: 'contacts.readonly contacts.write locations.readonly',
+      scope: agency.scopes.join(' '),
       locationId,
       userId: `user_${companyId}`,
     });
   });
 
-  app.get('/oauth/installedLocations', (c) => {
+  app.get('/oauth/installedLocations', requireScope(state, 'oauth.readonly'), (c) => {
     const agency = requireAgency(state, c);
     if (!agency) return vendorError(c, 401, 'This route is not yet supported by the IAM Service');
     const companyId = c.req.query('companyId');
@@ -98,16 +120,13 @@ export function oauthRoutes(state: SimState, client: { id: string; secret: strin
   return app;
 }
 
-function grantBody(
-  issued: { accessToken: string; refreshToken?: string; expiresIn: number },
-  inst: { companyId: string; locationId: string | null; userType: string },
-) {
+function grantBody(issued: { accessToken: string; refreshToken?: string; expiresIn: number }, inst: SimInstallation) {
   return {
     access_token: issued.accessToken,
     token_type: 'Bearer',
     expires_in: issued.expiresIn,
     refresh_token: issued.refreshToken,
-    scope: 'contacts.readonly contacts.write locations.readonly oauth.readonly oauth.write',
+    scope: inst.scopes.join(' '),
     userType: inst.userType,
     companyId: inst.companyId,
     ...(inst.locationId ? { locationId: inst.locationId } : {}),

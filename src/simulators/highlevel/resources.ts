@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { randomBytes } from 'node:crypto';
 import { vendorError } from './errors.js';
-import { mayAccessLocation, type SimEnv } from './guards.js';
+import { mayAccessLocation, requireScope, type SimEnv } from './guards.js';
 import type { SimContact, SimState } from './state.js';
 
 /** HighLevel refuses page-based search past this many records: beyond it callers must use `searchAfter`. */
@@ -14,16 +14,17 @@ const after = (c: SimContact, [ts, id]: [number, string]) => {
   return cts > ts || (cts === ts && c.id > id);
 };
 
-/** `GET /locations/{id}`, `POST /contacts/search`, `POST /contacts/upsert`, `POST /contacts/`, `GET /contacts/`. */
+/**
+ * `GET /locations/{id}`, `POST /contacts/search`, `POST /contacts/upsert`, `POST /contacts/`, `GET /contacts/`; each
+ * requires the scope the spec names for it.
+ */
 export function resourceRoutes(state: SimState) {
   const app = new Hono<SimEnv>();
-  const contactsOf = (locationId: string) => {
-    let list = state.contacts.get(locationId);
-    if (!list) state.contacts.set(locationId, (list = []));
-    return list;
-  };
+  const contactsOf = (locationId: string) => contactListOf(state, locationId);
+  const read = requireScope(state, 'contacts.readonly');
+  const write = requireScope(state, 'contacts.write');
 
-  app.get('/locations/:locationId', (c) => {
+  app.get('/locations/:locationId', requireScope(state, 'locations.readonly'), (c) => {
     const location = state.locations.get(c.req.param('locationId'));
     if (!location) return vendorError(c, 404, 'Location not found');
     if (!mayAccessLocation(state, c, location.id)) {
@@ -32,7 +33,7 @@ export function resourceRoutes(state: SimState) {
     return c.json({ location: { ...location } });
   });
 
-  app.post('/contacts/search', async (c) => {
+  app.post('/contacts/search', read, async (c) => {
     const body = (await c.req.json().catch(() => null)) as {
       locationId?: string;
       page?: number;
@@ -77,7 +78,7 @@ export function resourceRoutes(state: SimState) {
     return { body, list: contactsOf(body.locationId!) };
   };
 
-  app.post('/contacts/upsert', async (c) => {
+  app.post('/contacts/upsert', write, async (c) => {
     const write = await contactWrite(c);
     if ('refusal' in write) return write.refusal;
     const { body, list } = write;
@@ -95,20 +96,21 @@ export function resourceRoutes(state: SimState) {
     return c.json({ new: true, contact, traceId: randomBytes(8).toString('hex') });
   });
 
-  app.post('/contacts/', async (c) => {
+  app.post('/contacts/', write, async (c) => {
     const write = await contactWrite(c);
     if ('refusal' in write) return write.refusal;
     const { body, list } = write;
-    if (list.some((x) => body.email && x.email === body.email)) {
+    const duplicate = duplicateRefusal(c, list, body);
+    if (duplicate) {
       state.stats.duplicateCreates += 1;
-      return vendorError(c, 400, 'This location does not allow duplicated contacts.');
+      return duplicate;
     }
     const contact = create(body, new Date().toISOString());
     list.push(contact);
     return c.json({ contact }, 201);
   });
 
-  app.get('/contacts/', (c) => {
+  app.get('/contacts/', read, (c) => {
     const locationId = c.req.query('locationId');
     if (!locationId) return vendorError(c, 422, ['locationId should not be empty']);
     if (!mayAccessLocation(state, c, locationId)) {
@@ -133,16 +135,42 @@ export function resourceRoutes(state: SimState) {
   return app;
 }
 
+/** A location's contacts, as a list the routes may add to. */
+function contactListOf(state: SimState, locationId: string): SimContact[] {
+  let list = state.contacts.get(locationId);
+  if (!list) state.contacts.set(locationId, (list = []));
+  return list;
+}
+
 function validateContact(body: Partial<SimContact> | null): string[] {
   if (!body) return ['body must be a JSON object'];
   const problems: string[] = [];
   if (!body.locationId) problems.push('locationId should not be empty');
   if (!body.email && !body.phone) problems.push('email or phone must be provided');
-  if (body.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(body.email)) problems.push('email must be an email');
-  return problems;
+  return [...problems, ...emailProblems(body)];
 }
 
-function pick(body: Partial<SimContact>) {
+export function emailProblems(body: Partial<SimContact>): string[] {
+  return body.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(body.email) ? ['email must be an email'] : [];
+}
+
+/**
+ * HighLevel's refusal of a write that would make a second contact with another's email or phone (locations do
+ * not allow duplicates by default): 400 with `meta` naming the existing contact and the field that matched.
+ */
+export function duplicateRefusal(c: Context, list: SimContact[], body: Partial<SimContact>, self?: string) {
+  const others = list.filter((x) => x.id !== self);
+  const byEmail = body.email ? others.find((x) => x.email?.toLowerCase() === body.email!.toLowerCase()) : undefined;
+  const byPhone = body.phone ? others.find((x) => x.phone === body.phone) : undefined;
+  const existing = byEmail ?? byPhone;
+  if (!existing) return undefined;
+  const contactName = [existing.firstName, existing.lastName].filter(Boolean).join(' ');
+  return vendorError(c, 400, 'This location does not allow duplicated contacts.', {
+    meta: { contactName, contactId: existing.id, matchingField: byEmail ? 'email' : 'phone' },
+  });
+}
+
+export function pick(body: Partial<SimContact>) {
   const { firstName, lastName, email, phone, tags } = body;
   return Object.fromEntries(
     Object.entries({ firstName, lastName, email, phone, tags }).filter(([, v]) => v !== undefined),

@@ -7,6 +7,18 @@ export interface SimInstallation {
   locationId: string | null;
   userType: 'Company' | 'Location';
   revoked: boolean;
+  /** The scopes the install was granted; every token of the installation carries them. */
+  scopes: string[];
+}
+
+/** A one-time code from the install page, bound to what the install asked for. */
+export interface SimAuthCode {
+  companyId: string;
+  locationId: string | null;
+  userType: 'Company' | 'Location';
+  /** The `redirect_uri` of the install page; the token request must present the same one. */
+  redirectUri?: string;
+  scopes?: string[];
 }
 
 export interface SimToken {
@@ -55,6 +67,15 @@ export interface Limits {
   accessTokenTtlSeconds: number;
 }
 
+/** What an install grants when it names no scopes: the app's scopes as configured in the marketplace. */
+export const DEFAULT_SCOPES = [
+  'contacts.readonly',
+  'contacts.write',
+  'locations.readonly',
+  'oauth.readonly',
+  'oauth.write',
+];
+
 export const DEFAULT_LIMITS: Limits = { burst: 100, intervalMs: 10_000, daily: 200_000, accessTokenTtlSeconds: 86_399 };
 const NO_FAULTS: Faults = { rate429: 0, rate5xx: 0, latencyMs: 0, outage: false };
 
@@ -70,7 +91,7 @@ export function createSimState(limits: Limits) {
     accessTokens: new Map<string, SimToken>(),
     /** Refresh token → installation key; a spent one maps to `spent` so reuse can be told apart and counted. */
     refreshTokens: new Map<string, { installation: string; spent: boolean }>(),
-    authCodes: new Map<string, { companyId: string; locationId: string | null; userType: 'Company' | 'Location' }>(),
+    authCodes: new Map<string, SimAuthCode>(),
     locations: new Map<string, SimLocation>(),
     contacts: new Map<string, SimContact[]>(),
     windows: new Map<string, number[]>(),
@@ -101,14 +122,33 @@ export function createSimState(limits: Limits) {
         spentRefreshTokenReuse: 0,
       };
     },
-    ensureInstallation(companyId: string, locationId: string | null, userType: 'Company' | 'Location') {
+    /**
+     * Installs the app (again): the installation, with the scopes granted (kept when none are given), and the
+     * location it names, which exists from then on as it would at the vendor.
+     */
+    ensureInstallation(
+      companyId: string,
+      locationId: string | null,
+      userType: 'Company' | 'Location',
+      scopes?: string[],
+    ): SimInstallation {
+      if (locationId && !state.locations.has(locationId)) {
+        state.locations.set(locationId, {
+          id: locationId,
+          companyId,
+          name: `Location ${locationId}`,
+          address: '',
+          timezone: 'UTC',
+        });
+      }
       const key = installationKey(companyId, locationId);
       const existing = state.installations.get(key);
       if (existing) {
         existing.revoked = false;
+        if (scopes) existing.scopes = scopes;
         return existing;
       }
-      const created = { key, companyId, locationId, userType, revoked: false };
+      const created = { key, companyId, locationId, userType, revoked: false, scopes: scopes ?? DEFAULT_SCOPES };
       state.installations.set(key, created);
       return created;
     },
