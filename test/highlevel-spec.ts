@@ -11,8 +11,8 @@ const APPS = ['oauth.json', 'locations.json', 'contacts.json'];
 
 /**
  * The official spec files loaded into one validator (so their cross-file `$ref`s resolve): `schemaFor` answers the
- * schema the spec declares for one response of one operation, `operationOf` the spec file and path template that
- * a concrete request path matches.
+ * schema the spec declares for one response of one operation, `operationOf` the spec file, path template and
+ * declared statuses of the operation a concrete request path matches.
  *
  * @example
  * const { schemaFor } = specValidator();
@@ -21,13 +21,16 @@ const APPS = ['oauth.json', 'locations.json', 'contacts.json'];
 export function specValidator() {
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
-  const templates: Array<{ file: string; path: string; methods: string[]; pattern: RegExp }> = [];
+  const templates: Array<{ file: string; path: string; ops: Record<string, { responses?: object }>; pattern: RegExp }> =
+    [];
   for (const file of [...APPS.map((a) => `apps/${a}`), 'common/common-schemas.json']) {
-    const spec = JSON.parse(readFileSync(new URL(file, SPECS), 'utf8')) as { paths?: Record<string, object> };
+    const spec = JSON.parse(readFileSync(new URL(file, SPECS), 'utf8')) as {
+      paths?: Record<string, Record<string, { responses?: object }>>;
+    };
     ajv.addSchema(spec, `${BASE}${file}`);
     for (const [path, ops] of Object.entries(spec.paths ?? {})) {
       const pattern = new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`);
-      templates.push({ file: file.replace('apps/', ''), path, methods: Object.keys(ops), pattern });
+      templates.push({ file: file.replace('apps/', ''), path, ops, pattern });
     }
   }
   // A literal path (`/contacts/search`) wins over a template that also matches it (`/contacts/{contactId}`).
@@ -39,10 +42,15 @@ export function specValidator() {
     assert.ok(validate, `the spec declares no schema for ${method.toUpperCase()} ${path} ${status}`);
     return validate;
   };
+  /** The operation a request path matches, and the statuses the spec declares for it. */
   const operationOf = (method: string, requestPath: string) => {
-    const found = templates.find((t) => t.methods.includes(method) && t.pattern.test(requestPath));
+    const found = templates.find((t) => t.ops[method] && t.pattern.test(requestPath));
     assert.ok(found, `the spec has no operation ${method.toUpperCase()} ${requestPath}`);
-    return found;
+    return {
+      file: found.file,
+      path: found.path,
+      statuses: Object.keys(found.ops[method]!.responses ?? {}).map(Number),
+    };
   };
   return { schemaFor, operationOf };
 }
