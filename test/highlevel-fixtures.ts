@@ -1,4 +1,5 @@
 /** HighLevel test fixtures shared by the HighLevel and token test files. */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createInstallationWithTokens } from '../src/dev/seed/installations.js';
 import { loadKeyring } from '../src/integrations/crypto.js';
@@ -88,4 +89,23 @@ export async function approvedInstall(
   const res = await fetch(page, { redirect: 'manual' });
   if (res.status !== 302) throw new Error(`the install page answered ${res.status}: ${await res.text()}`);
   return new URL(res.headers.get('location')!).searchParams.get('code')!;
+}
+
+/**
+ * The error a call fails with, which must be a `type` (an `IntegrationError`, or an SDK's error class); the test
+ * fails if the call succeeds.
+ *
+ * @example
+ * const err = await failureOf(highlevel.getLocation(id, 'nope'), IntegrationError);
+ */
+export async function failureOf<E extends Error>(
+  call: Promise<unknown>,
+  type: new (...args: never[]) => E,
+): Promise<E> {
+  const err = await call.then(
+    () => assert.fail('the call succeeded'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof type, `${type.name} expected, got ${String(err)}`);
+  return err;
 }

@@ -5,7 +5,7 @@ import { ErrorClass, IntegrationError, toApplicationFailure } from '../../src/in
 import { createHighLevelServices } from '../../src/integrations/highlevel/index.js';
 import { startHighLevelSimulator, type HighLevelSimulator } from '../../src/simulators/highlevel/index.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
-import { locationInstallation } from '../highlevel-fixtures.js';
+import { failureOf, locationInstallation } from '../highlevel-fixtures.js';
 
 /** Long enough that a loaded machine still makes the burst within one window. */
 const INTERVAL_MS = 1500;
@@ -27,15 +27,7 @@ describe('HighLevel client error classes', () => {
 
   const setup = (baseUrl?: string, fixture: { revokedAtVendor?: boolean } = {}) =>
     locationInstallation(env, { baseUrl, ...fixture });
-  const classOf = async (call: Promise<unknown>) => {
-    try {
-      await call;
-    } catch (err) {
-      assert.ok(err instanceof IntegrationError, `not classified: ${String(err)}`);
-      return err;
-    }
-    assert.fail('the call succeeded');
-  };
+  const classOf = (call: Promise<unknown>) => failureOf(call, IntegrationError);
   const faults = (body: object) =>
     fetch(`${env.highlevelSimulator!.url}/__sim/faults`, { method: 'POST', body: JSON.stringify(body) });
 

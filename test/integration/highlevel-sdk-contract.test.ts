@@ -16,6 +16,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { freePort } from '../../src/dev/ports.js';
 import { API_VERSION, startHighLevelSimulator, type HighLevelSimulator } from '../../src/simulators/highlevel/index.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
+import { failureOf } from '../highlevel-fixtures.js';
 import { specValidator } from '../highlevel-spec.js';
 
 const REDIRECT_URI = 'https://opsflow.example/oauth/highlevel/callback';
@@ -138,15 +139,6 @@ describe('HighLevel official SDK against the simulator', () => {
     return grant;
   };
 
-  const refusal = async <E extends Error>(call: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> => {
-    const err = await call.then(
-      () => assert.fail('the call succeeded'),
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof type, `${type.name} expected, got ${String(err)}`);
-    return err;
-  };
-
   it('installs, then makes every HighLevel call Opsflow makes, as a location and as an agency', async () => {
     const { ghl, sessions } = sdkFor(env.highlevelSimulator!.url);
     const { companyId, locationId } = ids();
@@ -182,7 +174,7 @@ describe('HighLevel official SDK against the simulator', () => {
     const updated = await ghl.contacts.updateContact(byId, { firstName: 'Grace' }, asLocation);
     assert.deepEqual([updated.succeded, updated.contact?.firstName], [true, 'Grace']);
     assert.equal((await ghl.contacts.deleteContact(byId, asLocation)).succeded, true);
-    const gone = await refusal(ghl.contacts.getContact(byId, asLocation), GHLValidationError);
+    const gone = await failureOf(ghl.contacts.getContact(byId, asLocation), GHLValidationError);
     assert.equal(gone.statusCode, 400);
   });
 
@@ -230,14 +222,17 @@ describe('HighLevel official SDK against the simulator', () => {
     await install(ghl, sessions, { companyId });
 
     await ghl.contacts.createContact({ locationId, email: 'x@example.com' });
-    const again = await refusal(ghl.contacts.createContact({ locationId, email: 'x@example.com' }), GHLValidationError);
+    const again = await failureOf(
+      ghl.contacts.createContact({ locationId, email: 'x@example.com' }),
+      GHLValidationError,
+    );
     assert.equal((again.response as { meta?: { matchingField?: string } }).meta?.matchingField, 'email');
-    const invalid = await refusal(
+    const invalid = await failureOf(
       ghl.contacts.upsertContact({ locationId, firstName: 'No details' }),
       GHLValidationError,
     );
     assert.equal(invalid.statusCode, 422);
-    const unknown = await refusal(
+    const unknown = await failureOf(
       ghl.locations.getLocation(
         { locationId: 'no-such-location' },
         { headers: { companyId }, preferredTokenType: 'company' },
@@ -247,17 +242,17 @@ describe('HighLevel official SDK against the simulator', () => {
     assert.equal(unknown.statusCode, 404);
 
     await sessions.setSession(locationId, { access_token: 'not-a-token', userType: 'Location' });
-    await refusal(ghl.locations.getLocation({ locationId }), GHLAuthenticationError);
+    await failureOf(ghl.locations.getLocation({ locationId }), GHLAuthenticationError);
 
     await fetch(`${env.highlevelSimulator!.url}/__sim/faults`, { method: 'POST', body: '{"rate5xx": 1}' });
     try {
-      await refusal(ghl.oauth.getInstalledLocation({ companyId, appId: 'opsflow-app' }), GHLServerError);
+      await failureOf(ghl.oauth.getInstalledLocation({ companyId, appId: 'opsflow-app' }), GHLServerError);
     } finally {
       await fetch(`${env.highlevelSimulator!.url}/__sim/faults`, { method: 'POST', body: '{"rate5xx": 0}' });
     }
     const offline = sdkFor(`http://127.0.0.1:${await freePort()}`);
     await offline.sessions.setSession(locationId, { access_token: 'any', userType: 'Location' });
-    await refusal(offline.ghl.locations.getLocation({ locationId }), GHLNetworkError);
+    await failureOf(offline.ghl.locations.getLocation({ locationId }), GHLNetworkError);
   });
 
   /** An SDK client holding a session for a location installed on `sim`, with `calls` answered before the 429. */
@@ -271,7 +266,7 @@ describe('HighLevel official SDK against the simulator', () => {
     });
     await sessions.setSession(locationId, { access_token: accessToken, userType: 'Location', expires_in: 86_399 });
     for (let n = 0; n < calls; n++) await ghl.locations.getLocation({ locationId });
-    return (await refusal(ghl.locations.getLocation({ locationId }), GHLRateLimitError)).rateLimit!;
+    return (await failureOf(ghl.locations.getLocation({ locationId }), GHLRateLimitError)).rateLimit!;
   };
 
   it('reads the burst and the daily limit from the rate-limit headers of a 429', async () => {
@@ -286,7 +281,7 @@ describe('HighLevel official SDK against the simulator', () => {
     const { ghl, sessions } = sdkFor(env.highlevelSimulator!.url, {});
     const { companyId, locationId } = ids();
     await install(ghl, sessions, { companyId, locationId });
-    const refused = await refusal(ghl.locations.getLocation({ locationId }), GHLAuthenticationError);
+    const refused = await failureOf(ghl.locations.getLocation({ locationId }), GHLAuthenticationError);
     assert.equal(refused.message, 'version header is invalid');
   });
 });

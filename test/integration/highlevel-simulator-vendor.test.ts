@@ -5,7 +5,7 @@ import { ErrorClass, IntegrationError } from '../../src/integrations/errors.js';
 import { createHighLevelServices } from '../../src/integrations/highlevel/index.js';
 import { API_VERSION } from '../../src/simulators/highlevel/index.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
-import { approvedInstall, locationInstallation, storedTokens } from '../highlevel-fixtures.js';
+import { approvedInstall, failureOf, locationInstallation, storedTokens } from '../highlevel-fixtures.js';
 
 const REDIRECT_URI = 'https://opsflow.example/oauth/highlevel/callback';
 const RATE_LIMIT_HEADERS = [
@@ -30,15 +30,6 @@ describe('HighLevel simulator answers as the vendor does', () => {
   const ids = () => {
     const companyId = `co-${randomUUID().slice(0, 8)}`;
     return { companyId, locationId: `${companyId}-loc` };
-  };
-  const failureOf = async (call: Promise<unknown>) => {
-    try {
-      await call;
-    } catch (err) {
-      assert.ok(err instanceof IntegrationError, `not classified: ${String(err)}`);
-      return err;
-    }
-    assert.fail('the call succeeded');
   };
   /** Opsflow's own client, and an installation stored from a grant exchanged through it. */
   const installed = async (pick: { companyId: string; locationId?: string; scope?: string }) => {
@@ -100,16 +91,22 @@ describe('HighLevel simulator answers as the vendor does', () => {
     const { companyId, locationId } = ids();
     const code = await approvedInstall(env, { companyId, locationId, redirectUri: REDIRECT_URI });
 
-    const elsewhere = await failureOf(highlevel.exchangeCode(code, 'https://attacker.example/cb', 'Location'));
+    const elsewhere = await failureOf(
+      highlevel.exchangeCode(code, 'https://attacker.example/cb', 'Location'),
+      IntegrationError,
+    );
     assert.deepEqual([elsewhere.status, elsewhere.permanent], [401, true]);
     assert.match(elsewhere.message, /redirect_uri/);
-    const asAgency = await failureOf(highlevel.exchangeCode(code, REDIRECT_URI, 'Company'));
+    const asAgency = await failureOf(highlevel.exchangeCode(code, REDIRECT_URI, 'Company'), IntegrationError);
     assert.match(asAgency.message, /Location install, not Company/);
 
     // Refusals leave the code to its rightful holder, who redeems it once.
     const exchanged = await highlevel.exchangeCode(code, REDIRECT_URI, 'Location');
     assert.deepEqual([exchanged.companyId, exchanged.locationId], [companyId, locationId]);
-    assert.equal((await failureOf(highlevel.exchangeCode(code, REDIRECT_URI, 'Location'))).status, 401);
+    assert.equal(
+      (await failureOf(highlevel.exchangeCode(code, REDIRECT_URI, 'Location'), IntegrationError)).status,
+      401,
+    );
   });
 
   it('creates the location an install names, which the agency then sees installed', async () => {
@@ -146,6 +143,7 @@ describe('HighLevel simulator answers as the vendor does', () => {
     assert.equal((await readOnly.highlevel.searchContacts(readOnly.id, { locationId })).total, 0);
     const refused = await failureOf(
       readOnly.highlevel.upsertContact(readOnly.id, { locationId, email: 'a@b.example' }),
+      IntegrationError,
     );
     assert.equal(refused.errorClass, ErrorClass.AuthFailed);
     assert.match(refused.message, /not authorized for this scope/);
