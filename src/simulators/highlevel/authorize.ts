@@ -8,7 +8,8 @@ import { newToken, type SimState } from './state.js';
  * is an agency install), issues a one-time authorization code and redirects the browser to `redirect_uri` with
  * `code` and the app's `state`, as the marketplace does. The code is exchanged at `POST /oauth/token`, only with
  * the same `redirect_uri`, and grants the `scope` asked for here (space-separated; the app's configured scopes
- * when absent, as from the marketplace's own Install button). A location the simulator did not know is created.
+ * when absent, as from the marketplace's own Install button). The exchange installs the app, creating the picked
+ * location if the simulator did not know it.
  *
  * @example
  * app.route('/', authorizeRoutes(state, client));
