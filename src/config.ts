@@ -3,7 +3,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { LogFormat } from './logger.js';
-import { parseDurationSeconds } from './incidents/policy.js';
+import type { OutagePolicy } from './incidents/outages.js';
+import { parseDurationSeconds, SEVERITIES, type Severity } from './incidents/policy.js';
 import {
   incidentSettings,
   INCIDENT_ENV,
@@ -110,6 +111,22 @@ const EnvSchema = z.object({
   OPSFLOW_SDK_METRICS_URL: z.url({ error: 'expected an absolute URL' }).optional(),
   /** Web UI origins allowed to call the codec endpoint from the browser (comma-separated). */
   OPSFLOW_CODEC_CORS_ORIGINS: csv,
+  /** Failed monitor checks in a row that open an integration's outage incident, and healthy ones that resolve it. */
+  OPSFLOW_OUTAGE_OPEN_AFTER: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(100).default(2),
+  OPSFLOW_OUTAGE_RESOLVE_AFTER: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(100).default(2),
+  /** Severity of an integration's outage incident, over the defaults: `integration=P1,…` (comma-separated). */
+  OPSFLOW_OUTAGE_SEVERITY: csv.transform((pairs, ctx) => {
+    const out: Record<string, Severity> = {};
+    for (const pair of pairs) {
+      const [name, severity] = pair.split('=').map((s) => s.trim());
+      if (!name || !SEVERITIES.includes(severity as Severity)) {
+        ctx.addIssue({ code: 'custom', message: `expected integration=P1…P4 pairs such as zoho=P1 (got "${pair}")` });
+        return z.NEVER;
+      }
+      out[name] = severity as Severity;
+    }
+    return out;
+  }),
   /** How long a stop waits for in-flight activities before cancelling them (Temporal retries them elsewhere). */
   OPSFLOW_SHUTDOWN_GRACE: z
     .string()
@@ -216,6 +233,8 @@ export interface Config {
   demoScale: number;
   /** Path of a prebuilt workflow bundle (OPSFLOW_WORKFLOW_BUNDLE). */
   workflowBundle?: string;
+  /** When the monitor pages an integration's outage and resolves it (see src/incidents/outages.ts). */
+  outages: OutagePolicy;
   /** How long a stop lets in-flight activities finish before cancelling them (OPSFLOW_SHUTDOWN_GRACE). */
   shutdownGraceMs: number;
   metrics: {
@@ -372,6 +391,11 @@ export function loadConfig(env: Env): Config {
         ? e.OPSFLOW_CODEC_CORS_ORIGINS
         : [`http://127.0.0.1:${e.OPSFLOW_TEMPORAL_UI_PORT}`, `http://localhost:${e.OPSFLOW_TEMPORAL_UI_PORT}`],
     shutdownGraceMs: e.OPSFLOW_SHUTDOWN_GRACE,
+    outages: {
+      openAfter: e.OPSFLOW_OUTAGE_OPEN_AFTER,
+      resolveAfter: e.OPSFLOW_OUTAGE_RESOLVE_AFTER,
+      severity: e.OPSFLOW_OUTAGE_SEVERITY,
+    },
     demo,
     database: { url: e.DATABASE_URL, embeddedPort: e.OPSFLOW_PG_PORT },
     temporal: {

@@ -1,5 +1,5 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ActivityDeps } from './deps.js';
+import { resolveAutomatically } from './incidents.js';
 import { apiUsage, dayOf, pct, syncStats } from './runbooks-metrics.js';
 import type { Pool } from '../db/pool.js';
 
@@ -156,30 +156,13 @@ export function createAlertActivities({ pool, client }: Pick<ActivityDeps, 'pool
      * timeline and postmortem say why). An incident already resolved by a person is left as it is.
      */
     async resolveAlertIncident(input: { incidentId: string; ruleId: string }): Promise<boolean> {
-      const { rows } = await pool.query<{ workflow_id: string; status: string }>(
-        'SELECT workflow_id, status FROM incidents WHERE id = $1',
-        [input.incidentId],
-      );
-      const incident = rows[0];
-      if (!incident || incident.status === 'resolved') return false;
-      try {
-        await client.workflow.getHandle(incident.workflow_id).executeUpdate('resolve', {
-          args: [
-            {
-              by: 'monitor',
-              rootCause: `Alert rule ${input.ruleId} fired`,
-              resolution: `Alert rule ${input.ruleId} cleared; resolved automatically (auto_resolve)`,
-              prevention: 'Review the rule and the figures behind it in the weekly report',
-              customerImpact: 'Not assessed (automatic resolution)',
-            },
-          ],
-        });
-        return true;
-      } catch (err) {
-        // Resolved meanwhile (by a person or a racing run): nothing left to do.
-        if (err instanceof WorkflowUpdateFailedError) return false;
-        throw err;
-      }
+      return resolveAutomatically(pool, client, input.incidentId, {
+        by: 'monitor',
+        rootCause: `Alert rule ${input.ruleId} fired`,
+        resolution: `Alert rule ${input.ruleId} cleared; resolved automatically (auto_resolve)`,
+        prevention: 'Review the rule and the figures behind it in the weekly report',
+        customerImpact: 'Not assessed (automatic resolution)',
+      });
     },
 
     /** Records which incident a rule's latest firing opened or merged into. */

@@ -1,3 +1,5 @@
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Pool } from '../db/pool.js';
 import { openIncident, type OpenIncidentResult } from '../incidents/open.js';
 import type { IncidentState, IncidentTrigger } from '../workflows/incident/types.js';
 import type { ActivityDeps } from './deps.js';
@@ -7,6 +9,44 @@ export interface ActiveMaintenanceWindow {
   id: string;
   endsAt: string;
   reason: string;
+}
+
+/** The postmortem an automatic resolution writes (the `resolve` update's fields). */
+export interface AutomaticResolution {
+  by: string;
+  rootCause: string;
+  resolution: string;
+  prevention: string;
+  customerImpact: string;
+}
+
+/**
+ * Resolves an incident that Opsflow opened by itself (a cleared alert rule, a recovered integration) through the
+ * incident's own `resolve` update, so its timeline and postmortem say why. An incident already resolved (by a
+ * person, or by a racing run) is left as it is: answers false.
+ *
+ * @example
+ * await resolveAutomatically(pool, client, incidentId, { by: 'monitor', rootCause, resolution, prevention, customerImpact });
+ */
+export async function resolveAutomatically(
+  pool: Pool,
+  client: Client,
+  incidentId: string,
+  postmortem: AutomaticResolution,
+): Promise<boolean> {
+  const { rows } = await pool.query<{ workflow_id: string; status: string }>(
+    'SELECT workflow_id, status FROM incidents WHERE id = $1',
+    [incidentId],
+  );
+  const incident = rows[0];
+  if (!incident || incident.status === 'resolved') return false;
+  try {
+    await client.workflow.getHandle(incident.workflow_id).executeUpdate('resolve', { args: [postmortem] });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) return false;
+    throw err;
+  }
 }
 
 /**

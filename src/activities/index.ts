@@ -11,6 +11,7 @@ import { createHealthActivities } from './health.js';
 import { createHighLevelActivities } from './highlevel.js';
 import { createIncidentActivities } from './incidents.js';
 import { createNotifyActivities } from './notify.js';
+import { createOutageActivities } from './outages.js';
 import { createTokenActivities } from './tokens.js';
 import { createZohoActivities } from './zoho.js';
 
@@ -20,6 +21,7 @@ export type { ExpiringInstallation, RefreshOutcome } from './tokens.js';
 export type { Delivery, NotificationMessage } from '../notifications/types.js';
 export type { ActiveMaintenanceWindow } from './incidents.js';
 export type { OpenIncidentResult } from '../incidents/open.js';
+export type { OutagePage } from './outages.js';
 
 /**
  * Every activity Opsflow's workers register, built from their dependencies.
@@ -43,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHighLevelBackfillActivities({ pool: deps.pool, highlevel: deps.highlevel }),
     ...createNotifyActivities(deps),
     ...createIncidentActivities(deps),
+    ...createOutageActivities(deps),
     ...createZohoActivities(deps),
   };
 }

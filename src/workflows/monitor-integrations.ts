@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   defineQuery,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -14,6 +15,10 @@ import { DATABASE_STEP, PROBE_STEP } from './policies.js';
 import { queuesFromMain } from './queues.js';
 import type { RunStatus, RunStep } from './run-status.js';
 import { evaluateAlerts } from './runbooks/alerting.js';
+import { pageOutages } from './runbooks/outages.js';
+
+/** The patch that added outage paging to the monitor. */
+export const OUTAGE_PAGING_PATCH = 'monitor-outage-paging';
 
 const probes = proxyActivities<Activities>(PROBE_STEP);
 const db = proxyActivities<Activities>(DATABASE_STEP);
@@ -85,6 +90,9 @@ export async function monitorIntegrations(): Promise<RunStatus> {
   ]);
   state.steps = checks.map(toStep);
   await db.recordHealthChecks({ runId: workflowInfo().runId, checks });
+  // Outages page someone: N failed checks in a row open an incident per integration (added by a patch, so runs
+  // recorded before it replay unchanged).
+  if (patched(OUTAGE_PAGING_PATCH)) state.steps.push(await pageOutages(checks));
   // Alert rules from the database: a firing rule opens (or merges into) its incident; see runbooks/alerting.ts.
   state.steps.push(await evaluateAlerts());
 

@@ -98,6 +98,23 @@ async function installations(
 
 export const REPLAY_CASES: ReplayCase[] = [
   { workflow: 'monitorIntegrations', name: 'healthy', kind: 'monitor', args: [] },
+  {
+    // The patched-in outage paging: ZOHO's second failed check in a row opens its incident.
+    workflow: 'monitorIntegrations',
+    name: 'zoho-outage-paged',
+    kind: 'monitor',
+    args: [],
+    setup: async (env) => {
+      await fetch(`${env.zohoSimulator!.url}/__sim/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ outage: true }),
+      });
+      await env.pool.query(
+        `INSERT INTO integration_outages (integration, kind, consecutive_bad) VALUES ('zoho', 'down', 1)`,
+      );
+    },
+  },
   { workflow: 'refreshExpiringTokens', name: 'nothing-due', kind: 'token-refresh', args: [{}] },
   {
     workflow: 'refreshExpiringTokens',

@@ -68,6 +68,7 @@ const SAMPLES: Record<string, Sample> = {
   OPSFLOW_TIMEZONE: { value: 'Europe/Berlin' },
   OPSFLOW_LOG_LEVEL: { value: 'debug' },
   OPSFLOW_LOG_FORMAT: { value: 'pretty' },
+  OPSFLOW_OUTAGE_SEVERITY: { value: 'highlevel=P1' },
   OPSFLOW_ENCRYPTION_KEY: { value: KEY },
   OPSFLOW_PREVIOUS_ENCRYPTION_KEYS: { value: KEY },
   OPSFLOW_SDK_METRICS_BIND: { value: '0.0.0.0:9470' },

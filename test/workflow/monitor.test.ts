@@ -30,6 +30,7 @@ describe('monitor workflow', () => {
       'alert rules',
       'database',
       'highlevel',
+      'outages',
       'temporal',
       'zoho',
     ]);
