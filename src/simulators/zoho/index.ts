@@ -29,17 +29,21 @@ const LIMIT_MESSAGES = {
   45: 'You have reached the maximum number of API requests allowed for the day. Please try again tomorrow.',
   1070: 'There are too many concurrent requests. Please try again after some time.',
 } as const;
+/** A server-side failure, as the error pages of ZOHO's finance APIs (Books, ERP) show it. */
+const INTERNAL_ERROR = { code: 1000, message: 'Internal error' } as const;
 
 const vendorError = (c: Context, status: ContentfulStatusCode, code: number, message: string) =>
   c.json({ code, message }, status);
 
 async function jsonBody(c: Context): Promise<SimRecord> {
-  const text = await c.req.text();
-  if (!text) return {};
-  // ZOHO also accepts the body as a form field `JSONString`.
-  const raw = c.req.header('content-type')?.includes('form') ? new URLSearchParams(text).get('JSONString') : text;
+  // ZOHO also accepts the body as a form field `JSONString`, url-encoded or multipart.
+  const form = /form/.test(c.req.header('content-type') ?? '');
+  const raw = form
+    ? (await c.req.parseBody().catch(() => ({}) as Record<string, unknown>)).JSONString
+    : await c.req.text();
+  if (raw === '') return {};
   try {
-    const parsed: unknown = JSON.parse(raw ?? '');
+    const parsed: unknown = typeof raw === 'string' ? JSON.parse(raw) : undefined;
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as SimRecord;
   } catch {
     // fall through
@@ -132,7 +136,7 @@ function routes(state: ZohoSimState, log: Logger): Hono<Env> {
       return vendorError(c, 401, 57, 'You are not authorized to perform this operation');
     }
     if (Math.random() < state.faults.rate5xx) {
-      return vendorError(c, 500, 1, 'Internal error. Please try again after some time.');
+      return vendorError(c, 500, INTERNAL_ERROR.code, INTERNAL_ERROR.message);
     }
     if (Math.random() < state.faults.rate429) {
       c.header('Retry-After', '1');
@@ -166,7 +170,7 @@ function routes(state: ZohoSimState, log: Logger): Hono<Env> {
   api.onError((err, c) => {
     if (err instanceof SimValidationError) return vendorError(c, 400, err.code, err.message);
     log.error({ err }, 'zoho simulator failed');
-    return vendorError(c, 500, 1, 'Internal error. Please try again after some time.');
+    return vendorError(c, 500, INTERNAL_ERROR.code, INTERNAL_ERROR.message);
   });
 
   api.get('/organizations', (c) =>
@@ -202,6 +206,7 @@ function routes(state: ZohoSimState, log: Logger): Hono<Env> {
           applied_filter: query.filter_by ?? 'Status.All',
           sort_column: 'created_time',
           sort_order: 'A',
+          report_name: `${NOUN[entity]}s`,
         },
       });
     });

@@ -36,6 +36,20 @@ const required = (body: SimRecord, field: string): string => {
   if (v === undefined) throw new SimValidationError(`Invalid value passed for ${field}`);
   return v;
 };
+/** A field the spec types as an array of objects (absent is empty); anything else is a 400, never a crash. */
+const array = (body: SimRecord, field: string): SimRecord[] => {
+  const v = body[field] ?? [];
+  if (!Array.isArray(v) || v.some((item) => !item || typeof item !== 'object')) {
+    throw new SimValidationError(`Invalid value passed for ${field}`);
+  }
+  return v as SimRecord[];
+};
+/** A field the spec types as an object (absent is empty). */
+const object = (body: SimRecord, field: string): SimRecord => {
+  const v = body[field] ?? {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new SimValidationError(`Invalid value passed for ${field}`);
+  return v as SimRecord;
+};
 const money = (n: number) => Math.round(n * 100) / 100;
 
 /** ZOHO's time format: `2016-06-05T02:15:15-0700`. */
@@ -78,7 +92,7 @@ export function buildRecord(
     case 'customers': {
       const email = required(merged, 'email');
       if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new SimValidationError('Invalid value passed for email');
-      const customFields = ((merged.custom_fields as SimRecord[] | undefined) ?? []).map((f, i) => ({
+      const customFields = array(merged, 'custom_fields').map((f, i) => ({
         index: num(f.index) ?? i + 1,
         label: String(f.label ?? ''),
         value: String(f.value ?? ''),
@@ -102,7 +116,7 @@ export function buildRecord(
     }
     case 'subscriptions': {
       const customer = customerOf(lookup, merged);
-      const plan = (merged.plan as SimRecord | undefined) ?? {};
+      const plan = object(merged, 'plan');
       const planCode = str(plan.plan_code);
       if (!planCode) throw new SimValidationError('Invalid value passed for plan_code');
       const quantity = num(plan.quantity) ?? 1;
@@ -137,7 +151,7 @@ export function buildRecord(
     case 'invoices': {
       const customer = customerOf(lookup, merged);
       const date = required(merged, 'date');
-      const items = (merged.invoice_items as SimRecord[] | undefined) ?? [];
+      const items = array(merged, 'invoice_items');
       if (items.length === 0) throw new SimValidationError('Invalid value passed for invoice_items');
       const lines = items.map((item, i) => {
         const price = num(item.price) ?? num(item.rate) ?? 0;
@@ -179,7 +193,7 @@ export function buildRecord(
       const customer = customerOf(lookup, merged);
       const amount = num(merged.amount);
       if (amount === undefined || amount <= 0) throw new SimValidationError('Invalid value passed for amount');
-      const applied = ((merged.invoices as SimRecord[] | undefined) ?? []).map((a) => {
+      const applied = array(merged, 'invoices').map((a) => {
         const invoice = lookup('invoices', String(a.invoice_id));
         if (!invoice) throw new SimValidationError('Invalid value passed for invoice_id');
         return {
