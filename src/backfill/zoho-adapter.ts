@@ -43,7 +43,8 @@ export function toZohoBody(entity: ZohoEntity, r: LocalRecord): Record<string, u
         reference_number: r.reference,
         date: day(r.invoice_date),
         currency_code: r.currency,
-        invoice_items: [{ name: `Invoice ${r.reference}`, price: Number(r.total), quantity: 1 }],
+        // The spec types a line's price as a string.
+        invoice_items: [{ name: `Invoice ${r.reference}`, price: money(r.total), quantity: 1 }],
       };
     case 'payments':
       return {
