@@ -27,9 +27,21 @@ export function recipientLabel(r: Recipient): string {
   return `${r.format ?? 'slack'}:${host}#${hash}`;
 }
 
+/**
+ * The SMTP transport mail goes through. A health probe passes a short `timeoutMs` so a dead or silent server
+ * answers within it (nodemailer's own defaults wait minutes).
+ */
+function smtpTransport(smtpUrl: string, timeoutMs?: number) {
+  return nodemailer.createTransport(
+    timeoutMs === undefined
+      ? smtpUrl
+      : { url: smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs },
+  );
+}
+
 /** Sends email over SMTP (HTML and text parts). Returns the server's message id. */
 export function emailSender(smtpUrl: string, from: string) {
-  const transport = nodemailer.createTransport(smtpUrl);
+  const transport = smtpTransport(smtpUrl);
   return {
     async send(to: string, m: NotificationMessage): Promise<string> {
       try {
@@ -48,15 +60,44 @@ export function emailSender(smtpUrl: string, from: string) {
   };
 }
 
-async function post(what: string, url: string, init: RequestInit): Promise<string> {
+/**
+ * Connects to the SMTP server mail goes through and logs in when the URL carries credentials, sending nothing.
+ * Throws when the server cannot be reached, does not greet within `timeoutMs`, or refuses the login. Answers the
+ * server as `host:port` (never the URL, which may carry the password).
+ *
+ * @example
+ * const { server } = await verifySmtp(smtpUrlOf(config), 5_000);
+ */
+export async function verifySmtp(smtpUrl: string, timeoutMs: number): Promise<{ server: string }> {
+  const transport = smtpTransport(smtpUrl, timeoutMs);
+  try {
+    await transport.verify();
+  } finally {
+    transport.close();
+  }
+  return { server: new URL(smtpUrl).host };
+}
+
+/** POSTs and reads the answer; no answer at all is a retryable network failure. */
+async function postFor(
+  what: string,
+  url: string,
+  init: RequestInit,
+  timeoutMs = TIMEOUT_MS,
+): Promise<{ status: number; body: string }> {
   let res: Response;
   try {
-    res = await fetch(url, { ...init, method: 'POST', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    res = await fetch(url, { ...init, method: 'POST', signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw networkFailure(what, err);
   }
-  const body = await res.text().catch(() => '');
-  if (!res.ok) throw httpFailure(what, res.status, body);
+  return { status: res.status, body: await res.text().catch(() => '') };
+}
+
+/** POSTs and answers the body of a success; any other answer is a classified failure. */
+async function post(what: string, url: string, init: RequestInit): Promise<string> {
+  const { status, body } = await postFor(what, url, init);
+  if (status < 200 || status >= 300) throw httpFailure(what, status, body);
   return body;
 }
 
@@ -69,14 +110,22 @@ export async function sendWebhook(url: string, format: WebhookFormat, m: Notific
   return undefined;
 }
 
-/** Sends an SMS through a Twilio-compatible Messages API. Returns the provider's message sid. */
-export async function sendSms(settings: SmsSettings, to: string, m: NotificationMessage): Promise<string> {
-  const url = `${settings.apiUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}/Messages.json`;
-  const body = await post('SMS provider', url, {
+/** The account's Messages resource and the basic-auth headers of a form POST to it. */
+function smsMessagesRequest(settings: SmsSettings) {
+  return {
+    url: `${settings.apiUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}/Messages.json`,
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       authorization: `Basic ${Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64')}`,
     },
+  };
+}
+
+/** Sends an SMS through a Twilio-compatible Messages API. Returns the provider's message sid. */
+export async function sendSms(settings: SmsSettings, to: string, m: NotificationMessage): Promise<string> {
+  const { url, headers } = smsMessagesRequest(settings);
+  const body = await post('SMS provider', url, {
+    headers,
     body: new URLSearchParams({ To: to, From: settings.from, Body: smsBody(m) }).toString(),
   });
   try {
@@ -84,4 +133,20 @@ export async function sendSms(settings: SmsSettings, to: string, m: Notification
   } catch {
     return '';
   }
+}
+
+/**
+ * Checks that the SMS API is reachable and accepts the account's credentials, without sending or paying for
+ * anything: it posts an empty message, which the provider authenticates first and then refuses as invalid (400,
+ * Twilio error 21604 "A 'To' phone number is required"). That 400 is the healthy answer; a 401 means the
+ * credentials were refused, and anything else (no answer, 5xx, 429) that the provider is not usable now.
+ *
+ * @example
+ * await verifySmsAccount(config.notifications.sms, 5_000); // throws a NotificationError when unusable
+ */
+export async function verifySmsAccount(settings: SmsSettings, timeoutMs: number): Promise<{ api: string }> {
+  const { url, headers } = smsMessagesRequest(settings);
+  const { status, body } = await postFor('SMS provider', url, { headers, body: '' }, timeoutMs);
+  if (status !== 400) throw httpFailure('SMS provider', status, body);
+  return { api: new URL(settings.apiUrl).host };
 }
