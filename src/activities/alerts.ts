@@ -60,6 +60,19 @@ export const ALERT_METRICS: Record<string, Metric> = {
     );
     return rateOf(rows[0]!.failed, rows[0]!.total);
   },
+  /**
+   * Opsflow's own messages created in the window that failed, or that are still pending 10 minutes after they were
+   * created (a send that hung or whose worker died). A count, not a rate: one lost page matters.
+   */
+  async notification_failures(pool, windowMinutes, now) {
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM notifications
+        WHERE created_at >= $1::timestamptz - make_interval(mins => $2) AND created_at < $1
+          AND (status = 'failed' OR (status = 'pending' AND created_at < $1::timestamptz - interval '10 minutes'))`,
+      [now, windowMinutes],
+    );
+    return rows[0]!.n;
+  },
 };
 
 function addDay(d: Date): Date {
