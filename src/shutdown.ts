@@ -36,6 +36,8 @@ export function createShutdown(log: Logger, deadlineMs: number): Shutdown {
     }
     stopping = (async () => {
       log.info({ reason }, 'stopping');
+      // A call still retrying when its connection closes fails on its own timer; it must not end the stop half-way.
+      process.on('uncaughtException', (err) => log.warn({ err: err.message }, 'an error after its part stopped'));
       let current = 'nothing';
       const deadline = setTimeout(() => {
         log.error({ step: current, deadlineMs }, `stopping took too long (${current}); exiting`);

@@ -27,9 +27,6 @@ export interface WorkerSetup {
 
 let runtimeInstalled = false;
 
-/** How long after the grace time cancelled activities get to finish before a worker stops without them. */
-export const SHUTDOWN_FORCE_AFTER_GRACE_MS = 5_000;
-
 /**
  * Routes the Temporal SDK's own logs (workflow logs included, with their workflow context) into the process logger,
  * and serves the SDK's Prometheus metrics at `metricsBind` when given; once per process.
@@ -79,10 +76,10 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     // The codec runs here, outside the workflow sandbox: the bundle carries no codec code.
     dataConverter: { payloadCodecs: payloadCodecsFor(config) },
     interceptors: { activity: [activityLogContext] },
-    // A stop waits this long for in-flight activities, then cancels them (Temporal retries them on another worker);
-    // past the force time the worker gives up on ones that ignore cancellation, so a stop is always bounded.
+    // A stop waits this long for in-flight activities, then cancels them (Temporal retries them on another worker).
+    // No force time: the worker then waits for the cancelled activities to let go, so nothing runs on after the
+    // connections close; the process's own stop deadline (src/shutdown.ts) bounds a stop that still hangs.
     shutdownGraceTime: config.shutdownGraceMs,
-    shutdownForceTime: config.shutdownGraceMs + SHUTDOWN_FORCE_AFTER_GRACE_MS,
   };
   const main = await Worker.create({ ...shared, taskQueue: config.taskQueues.main, ...workflows });
   const highlevel = await Worker.create({

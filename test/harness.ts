@@ -122,6 +122,8 @@ export async function startTestEnv(
     ...(zohoSimulator ? { ZOHO_API_BASE_URL: zohoSimulator.apiBaseUrl, ZOHO_ACCOUNTS_URL: zohoSimulator.url } : {}),
     // Tests are not paced by the organization's ZOHO call budget unless they test it (and set it lower).
     ZOHO_CALLS_PER_MINUTE: '600000',
+    // A test file's end cancels what is still in flight at once, as the workers did before stops had a grace.
+    OPSFLOW_SHUTDOWN_GRACE: '0s',
     ...options.env,
   });
   const log = options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');

@@ -9,7 +9,7 @@ import { createLogger } from '../logger.js';
 import { applySchedules } from '../schedules.js';
 import { activityDepsFor, openServices } from '../services.js';
 import { createShutdown } from '../shutdown.js';
-import { createWorkers, installRuntimeLogger, SHUTDOWN_FORCE_AFTER_GRACE_MS, superviseWorkers } from '../worker.js';
+import { createWorkers, installRuntimeLogger, superviseWorkers } from '../worker.js';
 
 async function run(): Promise<void> {
   const config = loadConfigOrExit();
@@ -19,7 +19,7 @@ async function run(): Promise<void> {
       'The worker process needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the embedded stack)',
     );
   }
-  const shutdown = createShutdown(log, config.shutdownGraceMs + SHUTDOWN_FORCE_AFTER_GRACE_MS + 30_000);
+  const shutdown = createShutdown(log, config.shutdownGraceMs + 60_000);
   installRuntimeLogger(log, config.logLevel, config.metrics.sdkBind);
   await migrate(config.database.url, log);
   const services = await openServices(config, config.database.url, log);

@@ -43,7 +43,8 @@ async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<
 export function healthRoutes({ client, pool }: Pick<ApiDeps, 'client' | 'pool'>) {
   return new OpenAPIHono().openapi(route, async (c) => {
     const [temporal, database] = await Promise.all([
-      probe(() => client.workflowService.getSystemInfo({}), 3000),
+      // The deadline also ends the client's own retries: a probe must not keep calling a server that is away.
+      probe(() => client.withDeadline(Date.now() + 3000, () => client.workflowService.getSystemInfo({})), 3000),
       probe(() => pool.query('SELECT 1'), 3000),
     ]);
     const ok = temporal.status === 'ok' && database.status === 'ok';
