@@ -13,6 +13,7 @@ import type { Pool } from '../src/db/pool.js';
 import { ensureDatabase } from '../src/dev/postgres.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import { startHighLevelSimulator, type HighLevelSimulator, type Limits } from '../src/simulators/highlevel/index.js';
+import { startSmsSimulator } from '../src/simulators/sms/index.js';
 import { startZohoSimulator, type ZohoSimLimits, type ZohoSimulator } from '../src/simulators/zoho/index.js';
 import type { ZohoClient } from '../src/integrations/zoho/client.js';
 import { activityDepsFor, openServices } from '../src/services.js';
@@ -109,6 +110,8 @@ export async function startTestEnv(
         limits: typeof options.zohoSimulator === 'object' ? options.zohoSimulator.limits : undefined,
       })
     : undefined;
+  // The SMS API the escalation texts go to (demo mode's simulator), so the monitor's channel probe finds it.
+  const sms = await startSmsSimulator({ port: 0, log: simLog });
   const config = loadConfig({
     TEMPORAL_ADDRESS: stack.temporalAddress,
     DATABASE_URL: databaseUrl,
@@ -120,6 +123,7 @@ export async function startTestEnv(
     OPSFLOW_DATA_DIR: stack.runDir,
     ...(highlevelSimulator ? { HIGHLEVEL_BASE_URL: highlevelSimulator.url } : {}),
     ...(zohoSimulator ? { ZOHO_API_BASE_URL: zohoSimulator.apiBaseUrl, ZOHO_ACCOUNTS_URL: zohoSimulator.url } : {}),
+    SMS_API_URL: sms.url,
     // Tests are not paced by the organization's ZOHO call budget unless they test it (and set it lower).
     ZOHO_CALLS_PER_MINUTE: '600000',
     // A test file's end cancels what is still in flight at once, as the workers did before stops had a grace.
@@ -169,6 +173,7 @@ export async function startTestEnv(
       await services.close();
       await highlevelSimulator?.stop();
       await zohoSimulator?.stop();
+      await sms.stop();
     },
   };
 }

@@ -79,7 +79,7 @@ export async function verifySmtp(smtpUrl: string, timeoutMs: number): Promise<{ 
 }
 
 /** POSTs and reads the answer; no answer at all is a retryable network failure. */
-async function postFor(
+async function requestFor(
   what: string,
   url: string,
   init: RequestInit,
@@ -87,7 +87,7 @@ async function postFor(
 ): Promise<{ status: number; body: string }> {
   let res: Response;
   try {
-    res = await fetch(url, { ...init, method: 'POST', signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, { method: 'POST', ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw networkFailure(what, err);
   }
@@ -96,7 +96,7 @@ async function postFor(
 
 /** POSTs and answers the body of a success; any other answer is a classified failure. */
 async function post(what: string, url: string, init: RequestInit): Promise<string> {
-  const { status, body } = await postFor(what, url, init);
+  const { status, body } = await requestFor(what, url, init);
   if (status < 200 || status >= 300) throw httpFailure(what, status, body);
   return body;
 }
@@ -136,17 +136,22 @@ export async function sendSms(settings: SmsSettings, to: string, m: Notification
 }
 
 /**
- * Checks that the SMS API is reachable and accepts the account's credentials, without sending or paying for
- * anything: it posts an empty message, which the provider authenticates first and then refuses as invalid (400,
- * Twilio error 21604 "A 'To' phone number is required"). That 400 is the healthy answer; a 401 means the
- * credentials were refused, and anything else (no answer, 5xx, 429) that the provider is not usable now.
+ * Checks that the SMS API is reachable and accepts the account's credentials, without sending anything: it reads
+ * the account resource (`GET /2010-04-01/Accounts/{sid}.json`). A 401 means the credentials were refused; anything
+ * but a 200 (no answer, 5xx, 429) that the provider is not usable now.
  *
  * @example
  * await verifySmsAccount(config.notifications.sms, 5_000); // throws a NotificationError when unusable
  */
 export async function verifySmsAccount(settings: SmsSettings, timeoutMs: number): Promise<{ api: string }> {
-  const { url, headers } = smsMessagesRequest(settings);
-  const { status, body } = await postFor('SMS provider', url, { headers, body: '' }, timeoutMs);
-  if (status !== 400) throw httpFailure('SMS provider', status, body);
+  const { headers } = smsMessagesRequest(settings);
+  const url = `${settings.apiUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}.json`;
+  const { status, body } = await requestFor(
+    'SMS provider',
+    url,
+    { method: 'GET', headers: { authorization: headers.authorization } },
+    timeoutMs,
+  );
+  if (status !== 200) throw httpFailure('SMS provider', status, body);
   return { api: new URL(settings.apiUrl).host };
 }

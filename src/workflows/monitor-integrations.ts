@@ -60,8 +60,9 @@ function failedProbe(integration: string, err: unknown): HealthCheck {
 }
 
 /**
- * The 5-minute monitor: probes each integration in parallel, records the results in
- * `integration_health_logs` and sets the `Health` search attribute.
+ * The 5-minute monitor: probes each integration and Opsflow's own alert channels (SMTP, SMS) in parallel, records
+ * the results in `integration_health_logs`, pages outages (src/workflows/runbooks/outages.ts), evaluates the alert
+ * rules and sets the `Health` search attribute.
  *
  * Queries: `status` (steps per integration and the overall health). Side effects: one row per integration per run.
  */
@@ -82,17 +83,20 @@ export async function monitorIntegrations(): Promise<RunStatus> {
     taskQueue: queuesFromMain(workflowInfo().taskQueue).zoho,
     allowEagerDispatch: false,
   });
+  // Outage paging, and the probes of Opsflow's own alert channels it watches, came with a patch: runs recorded
+  // before it replay unchanged.
+  const paging = patched(OUTAGE_PAGING_PATCH);
   const checks = await Promise.all([
     probes.checkDatabaseHealth(),
     probes.checkTemporalHealth(),
     highlevelProbes.checkHighLevelHealth(),
     zohoProbes.checkZohoHealth().catch((err: unknown) => failedProbe('zoho', err)),
+    ...(paging ? [probes.checkSmtpHealth(), probes.checkSmsHealth()] : []),
   ]);
   state.steps = checks.map(toStep);
   await db.recordHealthChecks({ runId: workflowInfo().runId, checks });
-  // Outages page someone: N failed checks in a row open an incident per integration (added by a patch, so runs
-  // recorded before it replay unchanged).
-  if (patched(OUTAGE_PAGING_PATCH)) state.steps.push(await pageOutages(checks));
+  // Outages page someone: N failed checks in a row open an incident per integration.
+  if (paging) state.steps.push(await pageOutages(checks));
   // Alert rules from the database: a firing rule opens (or merges into) its incident; see runbooks/alerting.ts.
   state.steps.push(await evaluateAlerts());
 

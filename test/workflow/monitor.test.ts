@@ -31,6 +31,8 @@ describe('monitor workflow', () => {
       'database',
       'highlevel',
       'outages',
+      'sms',
+      'smtp',
       'temporal',
       'zoho',
     ]);
@@ -43,6 +45,8 @@ describe('monitor workflow', () => {
       [
         ['database', 'healthy'],
         ['highlevel', 'healthy'],
+        ['sms', 'healthy'],
+        ['smtp', 'healthy'],
         ['temporal', 'healthy'],
         ['zoho', 'healthy'],
       ],

@@ -69,19 +69,15 @@ export async function startSmsSimulator(options: SmsSimulatorOptions): Promise<S
     return c.body(null, 204);
   });
 
-  app.post('/2010-04-01/Accounts/:sid/Messages.json', async (c) => {
+  /** Latency, basic auth for the account in the path, injected 5xx: what every account resource answers first. */
+  const guard = async (c: Context, sid: string): Promise<Response | undefined> => {
     stats.requests++;
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     const [scheme, encoded] = (c.req.header('authorization') ?? '').split(' ');
     const [user, pass] = Buffer.from(encoded ?? '', 'base64')
       .toString()
       .split(':');
-    if (
-      scheme !== 'Basic' ||
-      user !== account.sid ||
-      pass !== account.authToken ||
-      c.req.param('sid') !== account.sid
-    ) {
+    if (scheme !== 'Basic' || user !== account.sid || pass !== account.authToken || sid !== account.sid) {
       stats.rejected++;
       return twilioError(c, 401, 20003, 'Authenticate');
     }
@@ -89,6 +85,28 @@ export async function startSmsSimulator(options: SmsSimulatorOptions): Promise<S
       stats.failed++;
       return twilioError(c, 503, 20500, 'Service unavailable');
     }
+    return undefined;
+  };
+
+  // The account resource, as Twilio answers `GET /2010-04-01/Accounts/{sid}.json` (a cheap authenticated read).
+  app.get('/2010-04-01/Accounts/:file', async (c) => {
+    const file = c.req.param('file');
+    if (!file.endsWith('.json'))
+      return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`);
+    const refused = await guard(c, file.slice(0, -'.json'.length));
+    if (refused) return refused;
+    return c.json({
+      sid: account.sid,
+      friendly_name: 'Opsflow SMS simulator',
+      status: 'active',
+      type: 'Full',
+      uri: `/2010-04-01/Accounts/${account.sid}.json`,
+    });
+  });
+
+  app.post('/2010-04-01/Accounts/:sid/Messages.json', async (c) => {
+    const refused = await guard(c, c.req.param('sid'));
+    if (refused) return refused;
     const form = await c.req.parseBody();
     const to = typeof form.To === 'string' ? form.To : '';
     const from = typeof form.From === 'string' ? form.From : '';
