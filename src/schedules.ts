@@ -9,6 +9,8 @@ import {
 import { createHash } from 'node:crypto';
 import type { Config } from './config.js';
 import { OpsKind, type OpsKindValue } from './temporal/search-attributes.js';
+import type { MonitorInput } from './workflows/monitor-integrations.js';
+import type { RefreshExpiringTokensInput } from './workflows/refresh-expiring-tokens.js';
 
 /**
  * One schedule Opsflow keeps on the cluster. Policies, chosen per runbook (docs/runbooks.md explains them):
@@ -26,6 +28,8 @@ export interface DeclaredSchedule {
   id: string;
   kind: OpsKindValue;
   workflowType: string;
+  /** The workflow's arguments (none: its defaults). */
+  args?: unknown[];
   /** Workflow ids are this prefix plus the scheduled time, e.g. `runbook-daily-2026-11-23T09:00:00Z`. */
   workflowIdPrefix: string;
   summary: string;
@@ -41,8 +45,9 @@ function prefixOf(config: Config): string {
 }
 
 /**
- * The schedules declared in code: the 5-minute monitor, the daily runbook at 09:00, the weekly runbook on
- * Mondays at 09:30 and the monthly runbook on the first Monday of the month at 10:00, in `config.timeZone`.
+ * The schedules declared in code: the 5-minute monitor, the alert rules every 2 minutes, the hourly token refresh,
+ * the daily runbook at 09:00, the weekly runbook on Mondays at 09:30 and the monthly runbook on the first Monday of
+ * the month at 10:00, in `config.timeZone`.
  *
  * @example
  * for (const s of declaredSchedules(config)) console.log(s.id);
@@ -55,11 +60,39 @@ export function declaredSchedules(config: Config): DeclaredSchedule[] {
       id: `${p}opsflow-monitor`,
       kind: 'monitor',
       workflowType: 'monitorIntegrations',
+      // The alert rules have a schedule of their own, every 2 minutes.
+      args: [{ alertRules: false } satisfies MonitorInput],
       workflowIdPrefix: `${p}monitor`,
-      summary: 'Monitor: integration health and alert rules (every 5 minutes)',
+      summary: 'Monitor: integration and alert-channel health, outage paging (every 5 minutes)',
       spec: { intervals: [{ every: '5 minutes' }] },
       overlap: ScheduleOverlapPolicy.SKIP,
       catchupWindow: '5 minutes',
+      pauseOnFailure: false,
+    },
+    {
+      id: `${p}opsflow-alert-rules`,
+      kind: 'monitor',
+      workflowType: 'monitorIntegrations',
+      args: [{ probes: false } satisfies MonitorInput],
+      workflowIdPrefix: `${p}alert-rules`,
+      summary: 'Alert rules: evaluate, open and resolve their incidents (every 2 minutes)',
+      spec: { intervals: [{ every: '2 minutes' }] },
+      overlap: ScheduleOverlapPolicy.SKIP,
+      catchupWindow: '2 minutes',
+      pauseOnFailure: false,
+    },
+    {
+      id: `${p}opsflow-token-refresh`,
+      kind: 'token-refresh',
+      workflowType: 'refreshExpiringTokens',
+      // Two hours ahead, every hour: each token gets at least one more try before it lapses, however late a
+      // daily run starts (HighLevel access tokens live about a day).
+      args: [{ withinSeconds: 2 * 3600 } satisfies RefreshExpiringTokensInput],
+      workflowIdPrefix: `${p}token-refresh`,
+      summary: 'Token refresh: HighLevel and ZOHO tokens expiring within 2 hours (hourly)',
+      spec: { intervals: [{ every: '1 hour' }] },
+      overlap: ScheduleOverlapPolicy.SKIP,
+      catchupWindow: '1 hour',
       pauseOnFailure: false,
     },
     {
@@ -121,7 +154,7 @@ function options(s: DeclaredSchedule, config: Config): ScheduleOptions {
       workflowType: s.workflowType,
       workflowId: s.workflowIdPrefix,
       taskQueue: config.taskQueues.main,
-      args: [],
+      args: s.args ?? [],
       typedSearchAttributes: [{ key: OpsKind, value: s.kind }],
       staticSummary: s.summary,
       memo: { scheduleDefinition: fingerprint(s, config.taskQueues.main) },

@@ -59,18 +59,17 @@ function failedProbe(integration: string, err: unknown): HealthCheck {
   };
 }
 
-/**
- * The 5-minute monitor: probes each integration and Opsflow's own alert channels (SMTP, SMS) in parallel, records
- * the results in `integration_health_logs`, pages outages (src/workflows/runbooks/outages.ts), evaluates the alert
- * rules and sets the `Health` search attribute.
- *
- * Queries: `status` (steps per integration and the overall health). Side effects: one row per integration per run.
- */
-export async function monitorIntegrations(): Promise<RunStatus> {
-  const state: RunStatus = { status: 'running', steps: [] };
-  setHandler(monitorStatusQuery, () => state);
-  setCurrentDetails('Probing the database and Temporal');
+/** What a monitor run does; both by default (the API's runs, the daily runbook's health step). */
+export interface MonitorInput {
+  /** Probe the integrations and channels, record them and page outages (the 5-minute schedule). */
+  probes?: boolean;
+  /** Evaluate the alert rules (the 2-minute schedule). */
+  alertRules?: boolean;
+}
 
+/** Probes the integrations and Opsflow's own alert channels in parallel, records the checks, pages outages. */
+async function probeAndPage(state: RunStatus): Promise<HealthCheck[]> {
+  setCurrentDetails('Probing the integrations');
   // The HighLevel probe calls the vendor, so it runs on its rate-limited queue (no eager dispatch around the limit).
   const highlevelProbes = proxyActivities<Activities>({
     ...PROBE_STEP,
@@ -97,14 +96,27 @@ export async function monitorIntegrations(): Promise<RunStatus> {
   await db.recordHealthChecks({ runId: workflowInfo().runId, checks });
   // Outages page someone: N failed checks in a row open an incident per integration.
   if (paging) state.steps.push(await pageOutages(checks));
-  // Alert rules from the database: a firing rule opens (or merges into) its incident; see runbooks/alerting.ts.
-  state.steps.push(await evaluateAlerts());
+  return checks;
+}
 
-  state.health = overallHealth(checks);
+/**
+ * The monitor: probes each integration and Opsflow's own alert channels (SMTP, SMS) in parallel, records the
+ * results in `integration_health_logs`, pages outages (src/workflows/runbooks/outages.ts), evaluates the alert
+ * rules and sets the `Health` search attribute. The schedules split it: probes every 5 minutes, alert rules every 2.
+ *
+ * Queries: `status` (steps per integration and the overall health). Side effects: one row per integration per run.
+ */
+export async function monitorIntegrations(input: MonitorInput = {}): Promise<RunStatus> {
+  const state: RunStatus = { status: 'running', steps: [] };
+  setHandler(monitorStatusQuery, () => state);
+  if (input.probes !== false) state.health = overallHealth(await probeAndPage(state));
+  // Alert rules from the database: a firing rule opens (or merges into) its incident; see runbooks/alerting.ts.
+  if (input.alertRules !== false) state.steps.push(await evaluateAlerts());
+
   state.status = 'completed';
-  upsertSearchAttributes([{ key: Health, value: state.health }]);
+  if (state.health) upsertSearchAttributes([{ key: Health, value: state.health }]);
   setCurrentDetails(
-    `**${state.health}**\n\n${state.steps.map((s) => `- ${s.summary} (${s.durationMs} ms)`).join('\n')}`,
+    `**${state.health ?? 'alert rules'}**\n\n${state.steps.map((s) => `- ${s.summary} (${s.durationMs} ms)`).join('\n')}`,
   );
   return state;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ScheduleDescription } from '@temporalio/client';
 import type { TypedSearchAttributes } from '@temporalio/common';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
@@ -55,10 +56,16 @@ describe('schedules', () => {
 
   it('creates the declared schedules once; applying them again changes nothing', async () => {
     const first = await applySchedules(env.client, env.config);
-    assert.deepEqual(Object.values(first), ['created', 'created', 'created', 'created']);
+    assert.deepEqual(
+      Object.values(first),
+      ids.map(() => 'created'),
+    );
     const before = await Promise.all(ids.map((id) => env.client.schedule.getHandle(id).describe()));
     const second = await applySchedules(env.client, env.config);
-    assert.deepEqual(Object.values(second), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    assert.deepEqual(
+      Object.values(second),
+      ids.map(() => 'unchanged'),
+    );
     const afterwards = await Promise.all(ids.map((id) => env.client.schedule.getHandle(id).describe()));
     assert.deepEqual(
       afterwards.map((d) => d.info.lastUpdatedAt?.getTime()),
@@ -73,14 +80,27 @@ describe('schedules', () => {
     assert.deepEqual(listed, [...ids].sort(), 'each schedule exists exactly once');
   });
 
-  it('runs the monitor every 5 minutes and the runbooks at their local times, with OpsKind and a summary', async () => {
-    const [monitor, daily, weekly, monthly] = await Promise.all(
+  it('runs the monitor every 5 minutes, alert rules every 2, token refresh hourly and the runbooks at their local times, with OpsKind and a summary', async () => {
+    const [monitor, alertRules, tokenRefresh, daily, weekly, monthly] = await Promise.all(
       ids.map((id) => env.client.schedule.getHandle(id).describe()),
     );
-    const gaps = monitor!.info.nextActionTimes
-      .slice(1)
-      .map((t, i) => t.getTime() - monitor!.info.nextActionTimes[i]!.getTime());
-    assert.ok(gaps.length > 0 && gaps.every((g) => g === 5 * 60_000));
+    const gapsOf = (d: ScheduleDescription) =>
+      d.info.nextActionTimes.slice(1).map((t, i) => t.getTime() - d.info.nextActionTimes[i]!.getTime());
+    for (const [d, every] of [
+      [monitor!, 5 * 60_000],
+      [alertRules!, 2 * 60_000],
+      [tokenRefresh!, 3600_000],
+    ] as const) {
+      const gaps = gapsOf(d);
+      assert.ok(gaps.length > 0 && gaps.every((g) => g === every), `${d.scheduleId} runs every ${every} ms`);
+    }
+    // The probes and the alert rules run on their own schedules; the hourly refresh looks two hours ahead.
+    const argsOf = (d: ScheduleDescription) => (d.action.type === 'startWorkflow' ? d.action.args : undefined);
+    assert.deepEqual(argsOf(monitor!), [{ alertRules: false }]);
+    assert.deepEqual(argsOf(alertRules!), [{ probes: false }]);
+    assert.deepEqual(argsOf(tokenRefresh!), [{ withinSeconds: 7200 }]);
+    assert.equal(alertRules!.policies.overlap, 'SKIP');
+    assert.equal(tokenRefresh!.policies.overlap, 'SKIP');
     for (const t of daily!.info.nextActionTimes) assert.equal(wallClock(t, TZ).time, '09:00');
     for (const t of weekly!.info.nextActionTimes)
       assert.deepEqual([wallClock(t, TZ).weekday, wallClock(t, TZ).time], ['Monday', '09:30']);
@@ -130,7 +150,7 @@ describe('schedules', () => {
     );
     for (const s of list.body.schedules) assert.ok(s.nextRunTimes.length > 0, `${s.id} has next run times`);
 
-    const daily = ids[1]!;
+    const daily = ids.find((id) => id.endsWith('opsflow-daily-runbook'))!;
     const paused = await api.request<ScheduleBody>('POST', `/schedules/${daily}/pause`, {
       body: { note: 'maintenance' },
     });

@@ -98,6 +98,8 @@ async function installations(
 
 export const REPLAY_CASES: ReplayCase[] = [
   { workflow: 'monitorIntegrations', name: 'healthy', kind: 'monitor', args: [] },
+  // The 2-minute alert-rules schedule's run: no probes.
+  { workflow: 'monitorIntegrations', name: 'alert-rules-only', kind: 'monitor', args: [{ probes: false }] },
   {
     // The patched-in outage paging: ZOHO's second failed check in a row opens its incident.
     workflow: 'monitorIntegrations',

@@ -5,6 +5,7 @@ import { createInstallationWithTokens } from '../../src/dev/seed/installations.j
 import { loadKeyring } from '../../src/integrations/crypto.js';
 import { createTokenStore } from '../../src/integrations/token-store.js';
 import { Integration, OpsKind } from '../../src/temporal/search-attributes.js';
+import { declaredSchedules } from '../../src/schedules.js';
 import { startRun } from '../../src/temporal/start.js';
 import type { TokenRefreshStatus } from '../../src/workflows/refresh-expiring-tokens.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
@@ -176,5 +177,38 @@ describe('refreshExpiringTokens workflow', () => {
         assert.ok(!history.includes(secret), 'a ZOHO token appears in the workflow history');
       }
     }
+  });
+
+  it("refreshes, through the hourly schedule's window, a token expiring in 90 minutes and leaves one of 3 hours", async () => {
+    const keyring = loadKeyring(env.config, env.log);
+    const tokenStore = createTokenStore({ pool: env.pool, keyring, log: env.log });
+    const company = `hourly-${randomUUID().slice(0, 8)}`;
+    const create = (n: number, expiresInSeconds: number) =>
+      createInstallationWithTokens({
+        pool: env.pool,
+        tokenStore,
+        simulatorUrl: env.highlevelSimulator!.url,
+        fixture: { companyId: company, locationId: `${company}-loc-${n}`, userType: 'Location', expiresInSeconds },
+      });
+    const in90Minutes = await create(1, 90 * 60);
+    const in3Hours = await create(2, 3 * 3600);
+    const hourly = declaredSchedules(env.config).find((s) => s.workflowType === 'refreshExpiringTokens')!;
+    assert.deepEqual(hourly.spec.intervals, [{ every: '1 hour' }]);
+    const { handle } = await startRun(env.client, {
+      workflow: 'refreshExpiringTokens',
+      workflowId: `token-refresh-hourly-${randomUUID()}`,
+      taskQueue: env.config.taskQueues.main,
+      kind: 'token-refresh',
+      summary: 'Hourly token refresh test',
+      args: hourly.args ?? [],
+    });
+    assert.equal(((await handle.result()) as TokenRefreshStatus).status, 'completed');
+    const { rows } = await env.pool.query<{ id: string; expires_at: Date }>(
+      'SELECT id, expires_at FROM hl_installations WHERE id = ANY($1)',
+      [[in90Minutes, in3Hours]],
+    );
+    const expiry = new Map(rows.map((r) => [Number(r.id), r.expires_at.getTime()]));
+    assert.ok(expiry.get(in90Minutes)! > Date.now() + 3 * 3600_000, 'the 90-minute token was refreshed');
+    assert.ok(expiry.get(in3Hours)! < Date.now() + 3 * 3600_000 + 60_000, 'the 3-hour token waits for a later run');
   });
 });
