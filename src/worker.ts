@@ -28,6 +28,12 @@ export interface WorkerSetup {
 let runtimeInstalled = false;
 
 /**
+ * SDK messages that are expected at every start (the vendor queues run activities only; the bundler's statistics)
+ * and say nothing an operator can act on: logged at debug, so a warning in the terminal means something.
+ */
+const ROUTINE_SDK_MESSAGES = /^(No workflows registered|No Nexus services registered|asset workflow-bundle-)/;
+
+/**
  * Routes the Temporal SDK's own logs (workflow logs included, with their workflow context) into the process logger,
  * and serves the SDK's Prometheus metrics at `metricsBind` when given; once per process.
  */
@@ -36,7 +42,11 @@ export function installRuntimeLogger(log: Logger, level: Config['logLevel'], met
   runtimeInstalled = true;
   const sdkLog = log.child({ component: 'temporal-sdk' });
   const forward = (lvl: LogLevel, message: string, meta?: LogMetadata) => {
-    const method = lvl === 'TRACE' ? 'trace' : (lvl.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+    const method = ROUTINE_SDK_MESSAGES.test(message)
+      ? 'debug'
+      : lvl === 'TRACE'
+        ? 'trace'
+        : (lvl.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
     sdkLog[method](meta ?? {}, message);
   };
   Runtime.install({
