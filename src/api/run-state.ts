@@ -16,6 +16,7 @@ export const WORKER_UNAVAILABLE = {
 
 /** gRPC codes of a query nobody answered: the deadline passed, or the server saw no poller on the queue lately. */
 const NO_ANSWER = new Set([4, 9]);
+const GRPC_CANCELLED = 1;
 
 function grpcCode(err: unknown): number | undefined {
   for (let e = err; e; e = (e as { cause?: unknown }).cause) {
@@ -45,10 +46,13 @@ export async function readRunState<T>(
     const state = await finished(described);
     if (state !== undefined) return state;
   }
+  const deadline = Date.now() + STATUS_QUERY_TIMEOUT_MS;
   try {
-    return await client.withDeadline(Date.now() + STATUS_QUERY_TIMEOUT_MS, () => handle.query<T>('status'));
+    return await client.withDeadline(deadline, () => handle.query<T>('status'));
   } catch (err) {
-    if (NO_ANSWER.has(grpcCode(err) ?? -1)) {
+    const code = grpcCode(err) ?? -1;
+    // A deadline that passes while the client waits to retry surfaces as CANCELLED (1), not DEADLINE_EXCEEDED.
+    if (NO_ANSWER.has(code) || (code === GRPC_CANCELLED && Date.now() >= deadline - 250)) {
       throw new ApiError(
         503,
         'worker_unavailable',
