@@ -9,6 +9,7 @@ import {
 import { createHash } from 'node:crypto';
 import type { Config } from './config.js';
 import { OpsKind, type OpsKindValue } from './temporal/search-attributes.js';
+import type { DeliveryChecksInput } from './workflows/delivery-checks.js';
 import type { MonitorInput } from './workflows/monitor-integrations.js';
 import type { RefreshExpiringTokensInput } from './workflows/refresh-expiring-tokens.js';
 
@@ -46,6 +47,7 @@ function prefixOf(config: Config): string {
 
 /**
  * The schedules declared in code: the 5-minute monitor, the alert rules every 2 minutes, the hourly token refresh,
+ * webhook retries every 15 minutes and the delivery SLA check every 5,
  * the daily runbook at 09:00, the weekly runbook on Mondays at 09:30 and the monthly runbook on the first Monday of
  * the month at 10:00, in `config.timeZone`.
  *
@@ -93,6 +95,30 @@ export function declaredSchedules(config: Config): DeclaredSchedule[] {
       spec: { intervals: [{ every: '1 hour' }] },
       overlap: ScheduleOverlapPolicy.SKIP,
       catchupWindow: '1 hour',
+      pauseOnFailure: false,
+    },
+    {
+      id: `${p}opsflow-webhook-retries`,
+      kind: 'monitor',
+      workflowType: 'deliveryChecks',
+      args: [{ sla: false } satisfies DeliveryChecksInput],
+      workflowIdPrefix: `${p}webhook-retries`,
+      summary: 'Webhook retries: failed deliveries re-sent with backoff (every 15 minutes)',
+      spec: { intervals: [{ every: '15 minutes' }] },
+      overlap: ScheduleOverlapPolicy.SKIP,
+      catchupWindow: '15 minutes',
+      pauseOnFailure: false,
+    },
+    {
+      id: `${p}opsflow-delivery-sla`,
+      kind: 'monitor',
+      workflowType: 'deliveryChecks',
+      args: [{ webhookRetries: false } satisfies DeliveryChecksInput],
+      workflowIdPrefix: `${p}delivery-sla`,
+      summary: 'Delivery SLA: stuck syncs, deliveries and runs, paged (every 5 minutes)',
+      spec: { intervals: [{ every: '5 minutes' }] },
+      overlap: ScheduleOverlapPolicy.SKIP,
+      catchupWindow: '5 minutes',
       pauseOnFailure: false,
     },
     {

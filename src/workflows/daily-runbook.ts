@@ -3,13 +3,13 @@ import type { Activities } from '../activities/index.js';
 import type { WebhookRetryOptions } from '../activities/runbooks-daily.js';
 import type { RunStatus } from './run-status.js';
 import { openRunbookIncident, publishReport } from './runbooks/handoffs.js';
-import { BATCH_STEP, FIGURES_STEP } from './policies.js';
+import { FIGURES_STEP } from './policies.js';
+import { stuckWork, webhookRetries } from './runbooks/deliveries.js';
 import { retryFailedSyncs } from './runbooks/seams.js';
 import { runSteps, showFinal, verdictOf, type StepResult } from './runbooks/steps.js';
 import { refreshTokensStep } from './runbooks/tokens.js';
 
 const figures = proxyActivities<Activities>(FIGURES_STEP);
-const batch = proxyActivities<Activities>(BATCH_STEP);
 
 /** Current state of a daily run: steps as they finish, the verdict and the report id. */
 export const dailyRunbookStatusQuery = defineQuery<RunStatus>('status');
@@ -39,32 +39,6 @@ async function integrationHealth(): Promise<StepResult> {
             .filter(Boolean)
             .join('; '),
     data: Object.fromEntries(result.steps.map((s) => [s.name, s.status])),
-  };
-}
-
-async function webhookRetries(options: WebhookRetryOptions): Promise<StepResult> {
-  const r = await batch.retryFailedWebhookDeliveries(options);
-  return {
-    status: r.abandoned > 0 ? 'warning' : 'ok',
-    summary:
-      r.retried === 0
-        ? 'no failed webhook deliveries due'
-        : `${r.retried} retried: ${r.delivered} delivered, ${r.failed} failed (will back off), ${r.abandoned} abandoned`,
-    data: r,
-  };
-}
-
-async function stuckWork(asOf: string): Promise<StepResult> {
-  const s = await figures.findStuckWork({ asOf });
-  const syncs = Object.values(s.pendingSyncs).reduce((a, b) => a + b, 0);
-  const total = syncs + s.pendingWebhooks + s.runningWorkflows.length;
-  return {
-    status: total > 0 ? 'warning' : 'ok',
-    summary:
-      total === 0
-        ? 'nothing past its SLA'
-        : `${syncs} sync(s) pending > 24 h, ${s.pendingWebhooks} webhook(s) pending > 1 h, ${s.runningWorkflows.length} run(s) > 6 h`,
-    data: s,
   };
 }
 

@@ -14,3 +14,4 @@ export {
 } from './backfill.js';
 export { reconcile, reconcileStatusQuery, approveRepairUpdate, rejectRepairUpdate } from './reconcile.js';
 export { refreshExpiringTokens, tokenRefreshStatusQuery } from './refresh-expiring-tokens.js';
+export { deliveryChecks, deliveryChecksStatusQuery } from './delivery-checks.js';

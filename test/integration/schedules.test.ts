@@ -81,7 +81,7 @@ describe('schedules', () => {
   });
 
   it('runs the monitor every 5 minutes, alert rules every 2, token refresh hourly and the runbooks at their local times, with OpsKind and a summary', async () => {
-    const [monitor, alertRules, tokenRefresh, daily, weekly, monthly] = await Promise.all(
+    const [monitor, alertRules, tokenRefresh, webhookRetries, deliverySla, daily, weekly, monthly] = await Promise.all(
       ids.map((id) => env.client.schedule.getHandle(id).describe()),
     );
     const gapsOf = (d: ScheduleDescription) =>
@@ -90,6 +90,8 @@ describe('schedules', () => {
       [monitor!, 5 * 60_000],
       [alertRules!, 2 * 60_000],
       [tokenRefresh!, 3600_000],
+      [webhookRetries!, 15 * 60_000],
+      [deliverySla!, 5 * 60_000],
     ] as const) {
       const gaps = gapsOf(d);
       assert.ok(gaps.length > 0 && gaps.every((g) => g === every), `${d.scheduleId} runs every ${every} ms`);
@@ -99,6 +101,8 @@ describe('schedules', () => {
     assert.deepEqual(argsOf(monitor!), [{ alertRules: false }]);
     assert.deepEqual(argsOf(alertRules!), [{ probes: false }]);
     assert.deepEqual(argsOf(tokenRefresh!), [{ withinSeconds: 7200 }]);
+    assert.deepEqual(argsOf(webhookRetries!), [{ sla: false }]);
+    assert.deepEqual(argsOf(deliverySla!), [{ webhookRetries: false }]);
     assert.equal(alertRules!.policies.overlap, 'SKIP');
     assert.equal(tokenRefresh!.policies.overlap, 'SKIP');
     for (const t of daily!.info.nextActionTimes) assert.equal(wallClock(t, TZ).time, '09:00');

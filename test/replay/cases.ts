@@ -98,6 +98,20 @@ async function installations(
 
 export const REPLAY_CASES: ReplayCase[] = [
   { workflow: 'monitorIntegrations', name: 'healthy', kind: 'monitor', args: [] },
+  {
+    // A failed delivery re-sent (its receiver is gone, so it backs off) and a pending one past its SLA paged.
+    workflow: 'deliveryChecks',
+    name: 'retry-and-sla',
+    kind: 'monitor',
+    args: [{}],
+    setup: async (env) => {
+      await env.pool.query(
+        `INSERT INTO webhook_deliveries (target_url, event_type, payload, status, attempts, next_attempt_at, created_at)
+         VALUES ('http://127.0.0.1:9/gone', 'test', '{}', 'failed', 1, now() - interval '1 minute', now()),
+                ('http://127.0.0.1:9/gone', 'test', '{}', 'pending', 0, NULL, now() - interval '2 hours')`,
+      );
+    },
+  },
   // The 2-minute alert-rules schedule's run: no probes.
   { workflow: 'monitorIntegrations', name: 'alert-rules-only', kind: 'monitor', args: [{ probes: false }] },
   {
