@@ -1,90 +1,8 @@
 import type { ActivityDeps } from './deps.js';
+import { ALERT_METRICS, isFiring, type Comparison } from './alert-metrics.js';
 import { resolveAutomatically } from './incidents.js';
-import { apiUsage, dayOf, pct, syncStats } from './runbooks-metrics.js';
-import type { Pool } from '../db/pool.js';
 
-type Metric = (pool: Pool, windowMinutes: number, now: Date) => Promise<number | null>;
-
-/** A rate over fewer events than this is noise (one failure of two is not a 50 % failure rate): no data. */
-export const MIN_SAMPLE = 20;
-
-const rateOf = (part: number, whole: number) => (whole < MIN_SAMPLE ? null : pct(part, whole));
-
-/**
- * How each `alert_rules.metric` is measured. Percentages are 0–100; `null` means "no data", which never fires.
- */
-export const ALERT_METRICS: Record<string, Metric> = {
-  /** Failed API calls as a percentage of all calls, summed over the days the window touches. */
-  async api_error_rate(pool, windowMinutes, now) {
-    const usage = await apiUsage(pool, dayOf(new Date(now.getTime() - windowMinutes * 60_000)), dayOf(addDay(now)));
-    return pct(
-      usage.reduce((n, u) => n + u.errors, 0),
-      usage.reduce((n, u) => n + u.calls, 0),
-    );
-  },
-  /** Successful ZOHO sync attempts as a percentage of all attempts in the window. */
-  async sync_success_rate(pool, windowMinutes, now) {
-    const stats = await syncStats(pool, new Date(now.getTime() - windowMinutes * 60_000), now);
-    const total = stats.reduce((n, s) => n + s.total, 0);
-    return rateOf(
-      stats.reduce((n, s) => n + s.succeeded, 0),
-      total,
-    );
-  },
-  /**
-   * Active HighLevel installations whose access token expires within 24 hours and that no refresh touched in the
-   * last 24 hours. HighLevel access tokens live about a day, so every token "expires within 24 h"; the ones that
-   * matter are those the refresh cycle missed.
-   */
-  async tokens_expiring_24h(pool, _windowMinutes, now) {
-    const { rows } = await pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM hl_installations
-        WHERE status = 'active' AND expires_at IS NOT NULL AND expires_at < $1::timestamptz + interval '24 hours'
-          AND (last_refreshed_at IS NULL OR last_refreshed_at < $1::timestamptz - interval '24 hours')`,
-      [now],
-    );
-    return rows[0]!.n;
-  },
-  /** Today's calls as a percentage of the plan's daily limit, the highest across integrations. */
-  async api_quota_pct(pool, _windowMinutes, now) {
-    const usage = await apiUsage(pool, dayOf(now), dayOf(addDay(now)));
-    const shares = usage.map((u) => u.peakQuotaPct).filter((v): v is number => v !== null);
-    return shares.length === 0 ? null : Math.max(...shares);
-  },
-  /** Failed or abandoned webhook deliveries as a percentage of the deliveries created in the window. */
-  async webhook_failure_rate(pool, windowMinutes, now) {
-    const { rows } = await pool.query<{ total: number; failed: number }>(
-      `SELECT count(*)::int AS total, count(*) FILTER (WHERE status IN ('failed', 'abandoned'))::int AS failed
-         FROM webhook_deliveries WHERE created_at >= $1::timestamptz - make_interval(mins => $2) AND created_at < $1`,
-      [now, windowMinutes],
-    );
-    return rateOf(rows[0]!.failed, rows[0]!.total);
-  },
-  /**
-   * Opsflow's own messages created in the window that failed, or that are still pending 10 minutes after they were
-   * created (a send that hung or whose worker died). A count, not a rate: one lost page matters.
-   */
-  async notification_failures(pool, windowMinutes, now) {
-    const { rows } = await pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM notifications
-        WHERE created_at >= $1::timestamptz - make_interval(mins => $2) AND created_at < $1
-          AND (status = 'failed' OR (status = 'pending' AND created_at < $1::timestamptz - interval '10 minutes'))`,
-      [now, windowMinutes],
-    );
-    return rows[0]!.n;
-  },
-};
-
-function addDay(d: Date): Date {
-  return new Date(d.getTime() + 86_400_000);
-}
-
-const COMPARE = {
-  '>': (a: number, b: number) => a > b,
-  '>=': (a: number, b: number) => a >= b,
-  '<': (a: number, b: number) => a < b,
-  '<=': (a: number, b: number) => a <= b,
-} as const;
+export { ALERT_METRICS, isFiring, MIN_SAMPLE } from './alert-metrics.js';
 
 /** One rule's evaluation in one monitor run. */
 export interface AlertEvaluation {
@@ -118,7 +36,7 @@ export function createAlertActivities({ pool, client }: Pick<ActivityDeps, 'pool
         id: string;
         name: string;
         metric: string;
-        comparison: keyof typeof COMPARE;
+        comparison: Comparison;
         threshold: string;
         window_minutes: number;
         severity: AlertEvaluation['severity'];
@@ -129,7 +47,7 @@ export function createAlertActivities({ pool, client }: Pick<ActivityDeps, 'pool
         const metric = ALERT_METRICS[rule.metric];
         const value = metric ? await metric(pool, rule.window_minutes, now) : null;
         const threshold = Number(rule.threshold);
-        const state = value !== null && COMPARE[rule.comparison](value, threshold) ? 'firing' : 'cleared';
+        const state = isFiring(value, rule.comparison, threshold) ? 'firing' : 'cleared';
         // The previous state is the last one recorded by another run, so a retry sees what the first try saw.
         const { rows: prev } = await pool.query<{ state: string }>(
           `SELECT state FROM alert_events WHERE rule_id = $1 AND run_id IS DISTINCT FROM $2 ORDER BY id DESC LIMIT 1`,

@@ -11,6 +11,9 @@ export type Entity = (typeof ENTITIES)[number];
 /** Daily request budgets of the vendors' plans (specs/README.md): HighLevel per app per location, ZOHO per organization. */
 export const PLAN_DAILY_LIMITS: Record<string, number> = { highlevel: 200_000, zoho: 25_000 };
 
+/** Per-minute request limits of the vendors' plans (specs/README.md): ZOHO per organization. */
+export const PLAN_MINUTE_LIMITS: Record<string, number> = { zoho: 150 };
+
 /** The share of the plan Opsflow is meant to stay under (the task-queue rate limits are set at 80 %). */
 export const QUOTA_ALERT_SHARE = 0.8;
 

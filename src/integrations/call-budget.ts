@@ -11,10 +11,11 @@ export interface CallBudget {
   /** Calls per minute this budget spaces calls at. */
   readonly callsPerMinute: number;
   /**
-   * Waits until this caller's call may go out, and counts it in today's `api_usage` row (same statement, so the
-   * booking costs no extra round trip); answers whether it was counted. Throws a `RateLimited` IntegrationError
-   * (with `retryAfterMs`) when other callers have booked more than `maxWaitMs` ahead, so an activity hands the
-   * wait to its retry policy instead of outliving its heartbeat timeout.
+   * Waits until this caller's call may go out, and counts it in today's `api_usage` row and in the
+   * `api_usage_minutes` row of the minute its slot is in (same statement, so the booking costs no extra round
+   * trip); answers whether it was counted. Throws a `RateLimited` IntegrationError (with `retryAfterMs`) when other
+   * callers have booked more than `maxWaitMs` ahead, so an activity hands the wait to its retry policy instead of
+   * outliving its heartbeat timeout.
    */
   acquire(): Promise<{ counted: boolean }>;
 }
@@ -70,6 +71,11 @@ export function createCallBudget(options: {
            INSERT INTO api_usage AS u (integration, day, calls)
            SELECT $1, (now() AT TIME ZONE 'UTC')::date, 1 FROM booking WHERE reserved_slot_at IS NOT NULL
            ON CONFLICT (integration, day) DO UPDATE SET calls = u.calls + 1
+         ), counted_minute AS (
+           -- In the minute the call goes out, so a minute never holds more than the budget.
+           INSERT INTO api_usage_minutes AS m (integration, minute, calls)
+           SELECT $1, date_trunc('minute', reserved_slot_at), 1 FROM booking WHERE reserved_slot_at IS NOT NULL
+           ON CONFLICT (integration, minute) DO UPDATE SET calls = m.calls + 1
          )
          SELECT 1000 * extract(epoch FROM reserved_slot_at - clock_timestamp())::float8 AS wait_ms,
                 1000 * extract(epoch FROM next_free_at - clock_timestamp())::float8 AS queue_ms

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
+import { countApiCall } from '../api-usage.js';
 import { ErrorClass, IntegrationError } from '../errors.js';
 import type { Refresher, TokenGrant, TokenStore } from '../token-store.js';
 import { classifyHighLevelFailure, networkFailure } from './classify.js';
@@ -70,14 +71,11 @@ export function createHighLevelClient({ config, tokenStore, pool, log, fetch: do
   const base = config.highlevel.baseUrl.replace(/\/$/, '');
 
   async function countUsage(outcome: 'ok' | 'rate-limited' | 'error'): Promise<void> {
-    await pool
-      .query(
-        `INSERT INTO api_usage (integration, day, calls, rate_limit_hits, errors) VALUES ('highlevel', current_date, 1, $1, $2)
-         ON CONFLICT (integration, day) DO UPDATE SET calls = api_usage.calls + 1,
-           rate_limit_hits = api_usage.rate_limit_hits + $1, errors = api_usage.errors + $2`,
-        [outcome === 'rate-limited' ? 1 : 0, outcome === 'error' ? 1 : 0],
-      )
-      .catch((err: Error) => log.warn({ err: err.message }, 'api_usage not updated'));
+    await countApiCall(pool, log, 'highlevel', {
+      calls: 1,
+      rateLimitHits: outcome === 'rate-limited' ? 1 : 0,
+      errors: outcome === 'error' ? 1 : 0,
+    });
   }
 
   async function send<T>(call: Call): Promise<T> {

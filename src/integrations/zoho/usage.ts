@@ -1,7 +1,8 @@
 import type { Pool } from '../../db/pool.js';
 import type { Logger } from '../../logger.js';
+import { countApiCall } from '../api-usage.js';
 
-/** What one call adds to today's `api_usage` row of ZOHO. */
+/** What one call adds to ZOHO's usage counters. */
 export interface ZohoCallOutcome {
   rateLimited: boolean;
   failed: boolean;
@@ -10,26 +11,18 @@ export interface ZohoCallOutcome {
 }
 
 /**
- * Counts one ZOHO call in `api_usage` (per UTC day): calls, rate-limit hits and errors. The weekly report and the
- * quota alert read it. A failure to count is logged, never thrown: usage is bookkeeping, not the call itself.
+ * Counts one ZOHO call in `api_usage` and `api_usage_minutes`: calls, rate-limit hits and errors. The weekly
+ * report and the quota, error-rate and rate-limit alerts read them (see api-usage.ts).
  *
  * @example
  * await countZohoCall(pool, log, { rateLimited: false, failed: false });
  */
 export async function countZohoCall(pool: Pool, log: Logger, outcome: ZohoCallOutcome): Promise<void> {
-  const hits = outcome.rateLimited ? 1 : 0;
-  const errors = outcome.failed ? 1 : 0;
-  const calls = outcome.counted ? 0 : 1;
-  if (calls + hits + errors === 0) return;
-  await pool
-    .query(
-      `INSERT INTO api_usage (integration, day, calls, rate_limit_hits, errors)
-       VALUES ('zoho', (now() AT TIME ZONE 'UTC')::date, $3, $1, $2)
-       ON CONFLICT (integration, day) DO UPDATE SET calls = api_usage.calls + $3,
-         rate_limit_hits = api_usage.rate_limit_hits + $1, errors = api_usage.errors + $2`,
-      [hits, errors, calls],
-    )
-    .catch((err: Error) => log.warn({ err: err.message }, 'could not count a ZOHO call in api_usage'));
+  await countApiCall(pool, log, 'zoho', {
+    calls: outcome.counted ? 0 : 1,
+    rateLimitHits: outcome.rateLimited ? 1 : 0,
+    errors: outcome.failed ? 1 : 0,
+  });
 }
 
 /** Calls counted today (UTC) for ZOHO, for health checks and quota alerts. */
