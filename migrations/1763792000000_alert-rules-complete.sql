@@ -25,6 +25,11 @@ INSERT INTO alert_rules (id, name, metric, comparison, threshold, window_minutes
   ('integration-down', 'An integration is down', 'integrations_down', '>', 0, 15, 'P2', true)
 ON CONFLICT (id) DO NOTHING;
 
+-- Off by default: outage paging (integration_outages) already opens one incident per integration after failed
+-- checks in a row, and keeps a flapping integration quiet; this rule fires on a single failed check. Enable it
+-- (UPDATE alert_rules SET enabled = true WHERE id = 'integration-down') for one aggregate page as well.
+UPDATE alert_rules SET enabled = false WHERE id = 'integration-down';
+
 -- Down Migration
 DELETE FROM alert_events WHERE rule_id IN ('zoho-minute-quota', 'rate-limit-hits', 'vendor-latency', 'integration-down');
 DELETE FROM alert_rules WHERE id IN ('zoho-minute-quota', 'rate-limit-hits', 'vendor-latency', 'integration-down');

@@ -37,6 +37,14 @@ export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
     keepAtLeastMs: WEBHOOK_REPLAY_PROTECTION_MS,
     patch: 'retention-webhook-events',
   },
+  {
+    // Per-minute API call counts feed the alert rules' short windows; the daily totals in api_usage stay.
+    name: 'api-usage-minutes',
+    table: 'api_usage_minutes',
+    ageColumn: 'minute',
+    maxAgeDays: 7,
+    patch: 'retention-api-usage-minutes',
+  },
 ];
 
 /**
