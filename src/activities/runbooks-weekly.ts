@@ -1,3 +1,4 @@
+import { SECURITY_EVENT_TYPES } from '../api/security-events.js';
 import type { ActivityDeps } from './deps.js';
 import {
   ENTITIES,
@@ -38,15 +39,15 @@ export interface WeeklyFigures {
   previousWeek: PeriodFigures;
 }
 
-/** Failed-login and token-abuse patterns worth an operator's look. */
+/** Failed-authentication and token-abuse patterns worth an operator's look. */
 export interface SecurityFlags {
   failedLogins: Array<{ source: string; count: number }>;
   tokenAbuse: Array<{ installationId: number; failedRefreshes: number }>;
 }
 
-/** Event types in `hl_audit_log` that count as a failed login. */
-export const FAILED_LOGIN_EVENTS = ['login_failed', 'auth_failed', 'oauth_failed'];
-/** A source (IP or actor) with at least this many failed logins in a week is flagged. */
+/** The `security_events` types that count as a failed authentication: every refused request. */
+export const FAILED_AUTH_EVENTS = SECURITY_EVENT_TYPES;
+/** A source (IP or actor) with at least this many failed authentications in a week is flagged. */
 export const FAILED_LOGIN_THRESHOLD = 5;
 /** An installation with at least this many failed token refreshes in a week is flagged. */
 export const TOKEN_ABUSE_THRESHOLD = 3;
@@ -59,6 +60,7 @@ export const HOT_TABLES = [
   'alert_events',
   'token_refresh_logs',
   'hl_audit_log',
+  'security_events',
   'customers',
   'subscriptions',
   'invoices',
@@ -85,10 +87,14 @@ export function createWeeklyRunbookActivities({ pool }: Pick<ActivityDeps, 'pool
           WHERE created_at >= $1 AND created_at < $2 GROUP BY outcome`,
         range,
       ),
+      // Refused requests (security_events) beside the installation and token trail (hl_audit_log); the two name
+      // their types apart (auth.*, webhook.*, oauth.* against installation.*, token.*).
       countBy(
         pool,
-        `SELECT event_type AS key, count(*) AS n FROM hl_audit_log
-          WHERE created_at >= $1 AND created_at < $2 GROUP BY event_type`,
+        `SELECT type AS key, count(*) AS n FROM (
+           SELECT type, created_at FROM security_events
+           UNION ALL SELECT event_type, created_at FROM hl_audit_log) e
+          WHERE created_at >= $1 AND created_at < $2 GROUP BY type`,
         range,
       ),
       apiUsage(pool, dayOf(from), dayOf(to)),
@@ -156,14 +162,14 @@ export function createWeeklyRunbookActivities({ pool }: Pick<ActivityDeps, 'pool
       return out;
     },
 
-    /** Sources with repeated failed logins and installations with repeated failed refreshes, over the week. */
+    /** Sources with repeated refused requests and installations with repeated failed refreshes, over the week. */
     async flagSecurityPatterns(input: { asOf: string }): Promise<SecurityFlags> {
       const range = [new Date(weekEnd(input.asOf).getTime() - 7 * DAY), weekEnd(input.asOf)];
       const { rows: logins } = await pool.query<{ source: string; count: number }>(
-        `SELECT coalesce(ip_address, actor, 'unknown') AS source, count(*)::int AS count FROM hl_audit_log
-          WHERE event_type = ANY($3) AND created_at >= $1 AND created_at < $2
+        `SELECT coalesce(source_ip, actor, 'unknown') AS source, count(*)::int AS count FROM security_events
+          WHERE type = ANY($3) AND created_at >= $1 AND created_at < $2
           GROUP BY 1 HAVING count(*) >= $4 ORDER BY 2 DESC, 1`,
-        [...range, FAILED_LOGIN_EVENTS, FAILED_LOGIN_THRESHOLD],
+        [...range, FAILED_AUTH_EVENTS, FAILED_LOGIN_THRESHOLD],
       );
       const { rows: abuse } = await pool.query<{ installationId: number; failedRefreshes: number }>(
         `SELECT installation_id AS "installationId", count(*)::int AS "failedRefreshes" FROM token_refresh_logs

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { ApiError } from './errors.js';
+import { recordSecurityEvent, SECURITY_EVENT, type SecurityEventType } from './security-events.js';
 
 export type Role = 'viewer' | 'operator';
 
@@ -41,7 +42,8 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Bearer-token authentication with roles: `viewer` may read, `operator` may do everything. Every mutating call
- * is written to `api_audit_log` with who, what and the answer's status.
+ * is written to `api_audit_log` with who, what and the answer's status; every refusal (no token, an unknown one,
+ * a viewer on a mutating route) to `security_events`, without the token.
  *
  * @example
  * app.use('*', bearerAuth({ tokens, pool, log, public: ['/health'] }));
@@ -74,20 +76,26 @@ export function bearerAuth(options: {
     if (c.req.method === 'OPTIONS' || options.isPublic(c.req.path)) return next();
     const mutating = MUTATING.has(c.req.method);
     let principal: Principal | undefined;
+    const refuse = (type: SecurityEventType, err: ApiError) => {
+      recordSecurityEvent(options, c, type, { actor: principal?.actor });
+      return err;
+    };
     try {
       const header = c.req.header('authorization');
       const [scheme, bearer] = (header ?? '').split(' ', 2);
       const token = header === undefined ? options.fallbackToken?.(c) : scheme?.toLowerCase() === 'bearer' && bearer;
       if (!token) {
-        throw new ApiError(401, 'unauthorized', 'Missing bearer token: send "Authorization: Bearer <token>"');
+        throw refuse(
+          SECURITY_EVENT.tokenMissing,
+          new ApiError(401, 'unauthorized', 'Missing bearer token: send "Authorization: Bearer <token>"'),
+        );
       }
       principal = match(token);
-      if (!principal) throw new ApiError(401, 'unauthorized', 'Unknown API token');
+      if (!principal) throw refuse(SECURITY_EVENT.tokenInvalid, new ApiError(401, 'unauthorized', 'Unknown API token'));
       if (mutating && principal.role !== 'operator') {
-        throw new ApiError(
-          403,
-          'forbidden',
-          `The ${principal.role} role may only read; this call needs an operator token`,
+        throw refuse(
+          SECURITY_EVENT.roleForbidden,
+          new ApiError(403, 'forbidden', `The ${principal.role} role may only read; this call needs an operator token`),
         );
       }
     } catch (err) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestEnv, type TestEnv } from '../harness.js';
+import { eventually, startTestEnv, type TestEnv } from '../harness.js';
 import { documentedOperations, type Operation } from './openapi-operations.js';
 
 describe('role matrix over every documented route', () => {
@@ -18,6 +18,16 @@ describe('role matrix over every documented route', () => {
       token,
       body: op.body ? (op.exampleBody ?? {}) : undefined,
     });
+  /** Waits until each refused call has written its (unawaited) security event. */
+  const eventuallySecurityEvents = (type: string, count: number) =>
+    eventually(
+      async () => {
+        const { rows } = await env.pool.query('SELECT count(*)::int AS n FROM security_events WHERE type = $1', [type]);
+        return rows[0].n === count;
+      },
+      10_000,
+      `${count} ${type} events, one per refused call`,
+    );
 
   it('refuses every protected call without a token with 401', async () => {
     const protectedOps = ops.filter((op) => !op.public);
@@ -27,6 +37,7 @@ describe('role matrix over every documented route', () => {
       assert.equal(res.status, 401, `${op.method} ${op.template} without a token answered ${res.status}`);
       assert.equal(res.body.error?.code, 'unauthorized');
     }
+    await eventuallySecurityEvents('auth.token_missing', protectedOps.length);
   });
 
   it('refuses every call that is not a GET to a viewer with 403', async () => {
@@ -39,6 +50,7 @@ describe('role matrix over every documented route', () => {
     }
     const { rows } = await env.pool.query(`SELECT count(*)::int AS n FROM api_audit_log WHERE role = 'viewer'`);
     assert.ok(rows[0].n >= mutating.length, 'each refused attempt is audited');
+    await eventuallySecurityEvents('auth.role_forbidden', mutating.length);
   });
 
   it('lets a viewer read every GET route (no 401 or 403)', async () => {

@@ -16,10 +16,17 @@ describe('weekly runbook', () => {
       ('c1', 'l2', 'Location', 'active', now() + interval '3 days', now() - interval '10 days'),
       ('c1', 'l3', 'Location', 'expired', now() - interval '1 day', now() - interval '40 days'),
       ('c2', 'l4', 'Location', 'revoked', NULL, now() - interval '2 days')`);
-    await q(`INSERT INTO hl_audit_log (event_type, ip_address, created_at)
-      SELECT 'login_failed', '203.0.113.7', (date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') - make_interval(hours => g) FROM generate_series(1, 6) g`);
+    const dayStart = `(date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
+    await q(`INSERT INTO security_events (type, source_ip, method, route, created_at)
+      SELECT 'auth.token_invalid', '203.0.113.7', 'GET', '/incidents', ${dayStart} - make_interval(hours => g)
+        FROM generate_series(1, 4) g`);
+    await q(`INSERT INTO security_events (type, source_ip, method, route, created_at) VALUES
+      ('webhook.signature_invalid', '203.0.113.7', 'POST', '/webhooks/highlevel', ${dayStart} - interval '5 hours'),
+      ('oauth.state_invalid', '203.0.113.7', 'GET', '/oauth/highlevel/callback', ${dayStart} - interval '6 hours'),
+      ('auth.token_missing', '198.51.100.1', 'GET', '/incidents', ${dayStart} - interval '1 day'),
+      ('auth.token_invalid', '198.51.100.1', 'GET', '/incidents', now() - interval '9 days')`);
     await q(`INSERT INTO hl_audit_log (event_type, ip_address, created_at) VALUES
-      ('login_failed', '198.51.100.1', (date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') - interval '1 day'),
+      ('token.reuse_detected', NULL, ${dayStart} - interval '2 days'),
       ('app_installed', NULL, now() - interval '9 days')`);
     await q(`INSERT INTO token_refresh_logs (integration, installation_id, outcome, created_at)
       SELECT 'highlevel', (SELECT id FROM hl_installations WHERE location_id = 'l1'), 'failed', (date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') - make_interval(hours => g)
@@ -78,7 +85,10 @@ describe('weekly runbook', () => {
         api.rows.map((x) => [x.integration, x.calls, x.errors, x.hits]),
       );
       const events = await pool.query<{ event_type: string; n: number }>(
-        `SELECT event_type, count(*)::int AS n FROM hl_audit_log WHERE created_at >= $1 AND created_at < $2 GROUP BY 1`,
+        `SELECT event_type, count(*)::int AS n FROM (
+           SELECT type AS event_type, created_at FROM security_events
+           UNION ALL SELECT event_type, created_at FROM hl_audit_log) e
+          WHERE created_at >= $1 AND created_at < $2 GROUP BY 1`,
         [from, to],
       );
       assert.deepEqual(week.securityEvents, Object.fromEntries(events.rows.map((x) => [x.event_type, x.n])));
@@ -109,6 +119,17 @@ describe('weekly runbook', () => {
         ['stale-1', 'abandoned'],
         ['stale-2', 'abandoned'],
       ],
+    );
+    // Refused requests are counted by type from security_events, and every type counts towards a source's flag.
+    assert.deepEqual(
+      { ...f.thisWeek.securityEvents },
+      {
+        'auth.token_invalid': 4,
+        'webhook.signature_invalid': 1,
+        'oauth.state_invalid': 1,
+        'auth.token_missing': 1,
+        'token.reuse_detected': 1,
+      },
     );
     assert.deepEqual(f.security.failedLogins, [{ source: '203.0.113.7', count: 6 }]);
     assert.deepEqual(

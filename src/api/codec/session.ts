@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { ApiDeps } from '../deps.js';
 import { createTokenMatcher } from '../auth.js';
+import { recordSecurityEvent, SECURITY_EVENT } from '../security-events.js';
 import { COMMON_ERRORS } from '../schemas.js';
 
 /**
@@ -86,7 +87,7 @@ const signOutRoute = createRoute({
  * @example
  * app.route('/', codecSessionRoutes(deps));
  */
-export function codecSessionRoutes({ config, tokens, log }: Pick<ApiDeps, 'config' | 'tokens' | 'log'>) {
+export function codecSessionRoutes({ config, tokens, pool, log }: Pick<ApiDeps, 'config' | 'tokens' | 'pool' | 'log'>) {
   const match = createTokenMatcher(tokens);
   const secure = config.api.publicUrl.startsWith('https:');
   return new OpenAPIHono()
@@ -95,6 +96,9 @@ export function codecSessionRoutes({ config, tokens, log }: Pick<ApiDeps, 'confi
       const principal = match(c.req.valid('form').token);
       if (principal?.role !== 'operator') {
         log.warn({ role: principal?.role ?? 'none', path: c.req.path }, 'codec sign-in refused');
+        recordSecurityEvent({ pool, log }, c, principal ? SECURITY_EVENT.roleForbidden : SECURITY_EVENT.tokenInvalid, {
+          actor: principal?.actor,
+        });
         return c.html(form('That is not an operator token of this Opsflow.'), 401);
       }
       setCookie(c, CODEC_COOKIE, c.req.valid('form').token, {

@@ -5,6 +5,7 @@ import { IntegrationError } from '../../integrations/errors.js';
 import { createHighLevelServices } from '../../integrations/highlevel/index.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { recordSecurityEvent, SECURITY_EVENT } from '../security-events.js';
 
 /** How long an install may take between leaving for the marketplace and coming back. */
 export const OAUTH_STATE_TTL_SECONDS = 10 * 60;
@@ -68,9 +69,6 @@ const callbackRoute = createRoute({
 
 const hashOf = (state: string) => createHash('sha256').update(state).digest('hex');
 
-const badState = (message: string) =>
-  new ApiError(400, 'invalid_state', `query.state: ${message}`, { fields: [{ field: 'query.state', message }] });
-
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -82,7 +80,8 @@ function sameText(a: string, b: string): boolean {
  * for ten minutes), sets it in an HttpOnly cookie and redirects to the marketplace's `/oauth/chooselocation`.
  * `GET /oauth/highlevel/callback` takes the state back (it must match the cookie, exist, be unused and unexpired:
  * a forged or replayed callback is refused before any vendor call), exchanges the code and creates or re-activates
- * the installation with its tokens encrypted, through the same token-store call as the INSTALL webhook. An install
+ * the installation with its tokens encrypted, through the same token-store call as the INSTALL webhook. A refused
+ * state is written to `security_events` (its reason, never the state). An install
  * begun in the marketplace itself arrives with a code and no state, and is accepted (see the callback).
  *
  * Both routes are public: the browser arrives from the vendor's redirect and carries no API token. What stands
@@ -129,6 +128,12 @@ export function highlevelOAuthRoutes({ config, pool, log }: Pick<ApiDeps, 'confi
       return c.json({ authorizeUrl: url.toString() }, 302, { location: url.toString() });
     })
     .openapi(callbackRoute, async (c) => {
+      const badState = (message: string) => {
+        recordSecurityEvent({ pool, log }, c, SECURITY_EVENT.oauthStateInvalid, { details: { reason: message } });
+        return new ApiError(400, 'invalid_state', `query.state: ${message}`, {
+          fields: [{ field: 'query.state', message }],
+        });
+      };
       const { code, state } = c.req.valid('query');
       const cookie = getCookie(c, STATE_COOKIE);
       // An install begun in the marketplace (its Install button) comes back with a code and no state, and no

@@ -5,6 +5,7 @@ import { WEBHOOK_TOLERANCE_MS } from '../../integrations/highlevel/webhook-windo
 import { createTokenStore } from '../../integrations/token-store.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { recordSecurityEvent, SECURITY_EVENT, type SecurityEventType } from '../security-events.js';
 
 const Event = z.object({
   type: z.string(),
@@ -38,13 +39,12 @@ function parseKey(text: string): KeyObject {
     : createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'spki' });
 }
 
-const refuse = (message: string) => new ApiError(401, 'invalid_webhook', message);
-
 /**
  * `POST /webhooks/highlevel`: verifies the Ed25519 signature of the raw body (`X-GHL-Signature`) against
  * `HIGHLEVEL_WEBHOOK_PUBLIC_KEY` (in demo mode, the simulator's key), refuses stale timestamps and replays (a
  * webhook id seen before), then INSTALL creates or re-activates the installation and UNINSTALL revokes it, in one
- * transaction with the webhook id, and writes `hl_audit_log`. Anything refused stores nothing.
+ * transaction with the webhook id, and writes `hl_audit_log`. Anything refused stores nothing but its
+ * `security_events` row (never the signature).
  *
  * @example
  * app.route('/', highlevelWebhookRoutes(deps));
@@ -66,11 +66,15 @@ export function highlevelWebhookRoutes({ config, pool, log }: Pick<ApiDeps, 'con
   const tokenStore = () => (store ??= createTokenStore({ pool, keyring: loadKeyring(config, log), log }));
 
   return new OpenAPIHono().openapi(route, async (c) => {
+    const refuse = (type: SecurityEventType, reason: string, webhookId?: string) => {
+      recordSecurityEvent({ pool, log }, c, type, { details: { reason, ...(webhookId && { webhookId }) } });
+      return new ApiError(401, 'invalid_webhook', reason);
+    };
     const raw = await c.req.text();
     const signature = c.req.header('x-ghl-signature');
-    if (!signature) throw refuse('missing X-GHL-Signature');
+    if (!signature) throw refuse(SECURITY_EVENT.webhookSignatureInvalid, 'missing X-GHL-Signature');
     const valid = verify(null, Buffer.from(raw), await publicKey(), Buffer.from(signature, 'base64'));
-    if (!valid) throw refuse('signature does not match the body');
+    if (!valid) throw refuse(SECURITY_EVENT.webhookSignatureInvalid, 'signature does not match the body');
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -81,7 +85,7 @@ export function highlevelWebhookRoutes({ config, pool, log }: Pick<ApiDeps, 'con
     if (!parsed.success) throw new ApiError(400, 'bad_request', `not a HighLevel event: ${parsed.error.message}`);
     const event = parsed.data;
     if (Math.abs(Date.now() - Date.parse(event.timestamp)) > WEBHOOK_TOLERANCE_MS) {
-      throw refuse('timestamp outside the accepted window');
+      throw refuse(SECURITY_EVENT.webhookReplayed, 'timestamp outside the accepted window', event.webhookId);
     }
 
     const db = await pool.connect();
@@ -92,7 +96,8 @@ export function highlevelWebhookRoutes({ config, pool, log }: Pick<ApiDeps, 'con
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (webhook_id) DO NOTHING`,
         [event.webhookId, event.type, event.companyId, event.locationId ?? null, event.timestamp],
       );
-      if (rowCount === 0) throw refuse('webhook already received (replay)');
+      if (rowCount === 0)
+        throw refuse(SECURITY_EVENT.webhookReplayed, 'webhook already received (replay)', event.webhookId);
       const locationId = event.locationId ?? null;
       let action = 'ignored';
       if (event.type === 'INSTALL') {

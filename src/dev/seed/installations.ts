@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
+import { SECURITY_EVENT } from '../../api/security-events.js';
 import { loadKeyring } from '../../integrations/crypto.js';
 import { createTokenStore, type TokenStore } from '../../integrations/token-store.js';
 import type { SeedBody, SeedInstallation } from '../../simulators/highlevel/index.js';
@@ -119,6 +120,14 @@ export async function registerStoredInstallations({
 }
 
 const HOUR = 3600;
+/** The refused requests the demo shows, mostly wrong API tokens. */
+const DEMO_REFUSALS = [
+  SECURITY_EVENT.tokenInvalid,
+  SECURITY_EVENT.tokenInvalid,
+  SECURITY_EVENT.tokenMissing,
+  SECURITY_EVENT.webhookSignatureInvalid,
+  SECURITY_EVENT.oauthStateInvalid,
+];
 const CONTACTS_PER_LOCATION = 25;
 
 /** The installation mix for one unit of scale (documented in docs/demo-data.md). */
@@ -150,7 +159,7 @@ function fixturesFor(scale: number): InstallationFixture[] {
 
 /**
  * Demo installations (active, expiring within 24 h, expired, revoked, in error) with real tokens registered in the
- * simulator, security events in `hl_audit_log` (failed logins, token abuse patterns) and outbound
+ * simulator, refused requests in `security_events`, token abuse patterns in `hl_audit_log`, and outbound
  * `webhook_deliveries` (delivered, failed, pending). Runs first: billing and operations come after.
  *
  * @example
@@ -170,20 +179,29 @@ export const seedInstallations: Seeder = async ({ pool, config, log, simulators 
     });
   }
 
-  // Security events over the last 14 days: failed logins from a few addresses and token abuse patterns.
-  const { rowCount: security } = await pool.query(
-    `INSERT INTO hl_audit_log (event_type, actor, ip_address, location_id, details, created_at)
-     SELECT e.event_type, e.actor, e.ip, e.location_id, e.details, now() - make_interval(hours => g * 7)
+  // Security events over the last 12 days: refused requests from a few addresses (security_events, the same types
+  // the API writes) and token abuse patterns (hl_audit_log, beside the token store's own trail).
+  const { rowCount: refusals } = await pool.query(
+    `INSERT INTO security_events (type, source_ip, method, route, details, created_at)
+     SELECT e.type, '203.0.113.' || (g % 7 + 10), e.method, e.route, '{"demo": true}', now() - make_interval(hours => g * 7)
        FROM generate_series(1, 40 * $1::int) AS g
-       CROSS JOIN LATERAL (SELECT
-         CASE g % 4 WHEN 0 THEN 'auth.login_failed' WHEN 1 THEN 'auth.login_failed'
-                    WHEN 2 THEN 'token.invalid_used' ELSE 'token.reuse_detected' END AS event_type,
-         'user' || (g % 5) || '@demo.example' AS actor,
-         '203.0.113.' || (g % 7 + 10) AS ip,
-         'demo-loc-1-' || lpad(((g % 12) + 1)::text, 2, '0') AS location_id,
-         jsonb_build_object('reason', CASE g % 4 WHEN 2 THEN 'expired access token presented'
-                                             WHEN 3 THEN 'spent refresh token presented again'
-                                             ELSE 'wrong password' END) AS details) e`,
+       CROSS JOIN LATERAL (SELECT ($2::text[])[1 + (g / 2) % array_length($2::text[], 1)] AS type) t
+       CROSS JOIN LATERAL (SELECT t.type,
+         CASE WHEN t.type LIKE 'webhook.%' THEN 'POST' ELSE 'GET' END AS method,
+         CASE WHEN t.type LIKE 'webhook.%' THEN '/webhooks/highlevel'
+              WHEN t.type LIKE 'oauth.%' THEN '/oauth/highlevel/callback' ELSE '/incidents' END AS route) e
+      WHERE g % 4 IN (0, 1)`,
+    [config.demoScale, DEMO_REFUSALS],
+  );
+  const { rowCount: tokenAbuse } = await pool.query(
+    `INSERT INTO hl_audit_log (event_type, actor, location_id, details, created_at)
+     SELECT CASE g % 4 WHEN 2 THEN 'token.invalid_used' ELSE 'token.reuse_detected' END,
+            'user' || (g % 5) || '@demo.example', 'demo-loc-1-' || lpad(((g % 12) + 1)::text, 2, '0'),
+            jsonb_build_object('reason', CASE g % 4 WHEN 2 THEN 'expired access token presented'
+                                                    ELSE 'spent refresh token presented again' END),
+            now() - make_interval(hours => g * 7)
+       FROM generate_series(1, 40 * $1::int) AS g
+      WHERE g % 4 IN (2, 3)`,
     [config.demoScale],
   );
 
@@ -203,5 +221,9 @@ export const seedInstallations: Seeder = async ({ pool, config, log, simulators 
          CASE WHEN g % 6 NOT IN (0, 1) THEN now() - make_interval(mins => g * 37) END AS delivered_at) s`,
     [config.demoScale],
   );
-  return { installations: fixtures.length, securityEvents: security ?? 0, webhookDeliveries: deliveries ?? 0 };
+  return {
+    installations: fixtures.length,
+    securityEvents: (refusals ?? 0) + (tokenAbuse ?? 0),
+    webhookDeliveries: deliveries ?? 0,
+  };
 };
