@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../api/app.js';
-import { API_CLOSE_GRACE_MS, close, listen } from '../api/server.js';
+import { close, listen } from '../api/server.js';
 import { loadConfigOrExit, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { activityDepsFor, openServices } from '../services.js';
@@ -68,7 +68,7 @@ async function run(config: Config, log: Logger, shutdown: Shutdown): Promise<voi
     tokens,
   });
   const server = await listen(app, { host: config.api.host, port: config.api.port });
-  shutdown.add('API', () => close(server, API_CLOSE_GRACE_MS));
+  shutdown.add('API', () => close(server));
 
   const banner = [
     '',

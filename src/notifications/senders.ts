@@ -110,22 +110,19 @@ export async function sendWebhook(url: string, format: WebhookFormat, m: Notific
   return undefined;
 }
 
-/** The account's Messages resource and the basic-auth headers of a form POST to it. */
-function smsMessagesRequest(settings: SmsSettings) {
+/** The account's resources (`…/Accounts/{sid}`) and the basic-auth header every request to them carries. */
+function smsAccount(settings: SmsSettings) {
   return {
-    url: `${settings.apiUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}/Messages.json`,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64')}`,
-    },
+    base: `${settings.apiUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}`,
+    authorization: `Basic ${Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64')}`,
   };
 }
 
 /** Sends an SMS through a Twilio-compatible Messages API. Returns the provider's message sid. */
 export async function sendSms(settings: SmsSettings, to: string, m: NotificationMessage): Promise<string> {
-  const { url, headers } = smsMessagesRequest(settings);
-  const body = await post('SMS provider', url, {
-    headers,
+  const { base, authorization } = smsAccount(settings);
+  const body = await post('SMS provider', `${base}/Messages.json`, {
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization },
     body: new URLSearchParams({ To: to, From: settings.from, Body: smsBody(m) }).toString(),
   });
   try {
@@ -144,12 +141,11 @@ export async function sendSms(settings: SmsSettings, to: string, m: Notification
  * await verifySmsAccount(config.notifications.sms, 5_000); // throws a NotificationError when unusable
  */
 export async function verifySmsAccount(settings: SmsSettings, timeoutMs: number): Promise<{ api: string }> {
-  const { headers } = smsMessagesRequest(settings);
-  const url = `${settings.apiUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}.json`;
+  const { base, authorization } = smsAccount(settings);
   const { status, body } = await requestFor(
     'SMS provider',
-    url,
-    { method: 'GET', headers: { authorization: headers.authorization } },
+    `${base}.json`,
+    { method: 'GET', headers: { authorization } },
     timeoutMs,
   );
   if (status !== 200) throw httpFailure('SMS provider', status, body);
