@@ -134,6 +134,20 @@ const EnvSchema = z.object({
     .refine((v) => parseDurationSeconds(v) !== undefined, 'expected a duration such as 10s or 1m')
     .transform((v) => parseDurationSeconds(v)! * 1000),
 
+  /** Where backups are written (default: `backups` in the data directory). */
+  OPSFLOW_BACKUP_DIR: optionalString,
+  /** Verified backups kept: the newest of each of this many days, and of this many weeks. */
+  OPSFLOW_BACKUP_KEEP_DAILY: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(366).default(7),
+  OPSFLOW_BACKUP_KEEP_WEEKLY: z.coerce.number({ error: 'expected a whole number' }).int().min(0).max(520).default(4),
+  /** The daily runbook warns when the newest verified backup is older than this. */
+  OPSFLOW_BACKUP_MAX_AGE: z
+    .string()
+    .default('26h')
+    .refine((v) => parseDurationSeconds(v) !== undefined, 'expected a duration such as 26h')
+    .transform((v) => parseDurationSeconds(v)!),
+  /** A directory holding pg_dump and pg_restore of the server's major version or newer (else found or fetched). */
+  OPSFLOW_PG_BIN_DIR: optionalString,
+
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// connection URL' })
     .optional()
@@ -235,6 +249,14 @@ export interface Config {
   workflowBundle?: string;
   /** When the monitor pages an integration's outage and resolves it (see src/incidents/outages.ts). */
   outages: OutagePolicy;
+  /** Nightly backups (src/backups): where they go, how many are kept, which pg_dump, how old is too old. */
+  backups: {
+    dir: string;
+    keepDaily: number;
+    keepWeekly: number;
+    maxAgeSeconds: number;
+    pgBinDir?: string;
+  };
   /** How long a stop lets in-flight activities finish before cancelling them (OPSFLOW_SHUTDOWN_GRACE). */
   shutdownGraceMs: number;
   metrics: {
@@ -391,6 +413,13 @@ export function loadConfig(env: Env): Config {
         ? e.OPSFLOW_CODEC_CORS_ORIGINS
         : [`http://127.0.0.1:${e.OPSFLOW_TEMPORAL_UI_PORT}`, `http://localhost:${e.OPSFLOW_TEMPORAL_UI_PORT}`],
     shutdownGraceMs: e.OPSFLOW_SHUTDOWN_GRACE,
+    backups: {
+      dir: e.OPSFLOW_BACKUP_DIR ? resolve(e.OPSFLOW_BACKUP_DIR) : join(dataDir, 'backups'),
+      keepDaily: e.OPSFLOW_BACKUP_KEEP_DAILY,
+      keepWeekly: e.OPSFLOW_BACKUP_KEEP_WEEKLY,
+      maxAgeSeconds: e.OPSFLOW_BACKUP_MAX_AGE,
+      pgBinDir: e.OPSFLOW_PG_BIN_DIR ? resolve(e.OPSFLOW_PG_BIN_DIR) : undefined,
+    },
     outages: {
       openAfter: e.OPSFLOW_OUTAGE_OPEN_AFTER,
       resolveAfter: e.OPSFLOW_OUTAGE_RESOLVE_AFTER,

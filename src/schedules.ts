@@ -9,6 +9,7 @@ import {
 import { createHash } from 'node:crypto';
 import type { Config } from './config.js';
 import { OpsKind, type OpsKindValue } from './temporal/search-attributes.js';
+import type { BackupInput } from './workflows/backup.js';
 import type { DeliveryChecksInput } from './workflows/delivery-checks.js';
 import type { MonitorInput } from './workflows/monitor-integrations.js';
 import type { RefreshExpiringTokensInput } from './workflows/refresh-expiring-tokens.js';
@@ -22,8 +23,10 @@ import type { RefreshExpiringTokensInput } from './workflows/refresh-expiring-to
  *   weekly and 5 days for the monthly one;
  * - pause on failure off: each run reports and alerts on its own, and a paused schedule would silently stop the
  *   checks that notice the failure.
- * Calendar times are in `config.timeZone`: 09:00 stays 09:00 local across DST changes (no run falls in the
- * 02:00–03:00 shift window, so none is skipped or doubled).
+ * Calendar times are in `config.timeZone`: 09:00 stays 09:00 local across DST changes. Only the nightly backup
+ * falls in the 02:00–03:00 shift window; a night on which 02:00 does not exist locally may go without a backup,
+ * which the daily runbook's backup-age check (26 h) reports, and a repeated 02:00 makes a second backup that
+ * retention counts as the same day.
  */
 export interface DeclaredSchedule {
   id: string;
@@ -47,7 +50,7 @@ function prefixOf(config: Config): string {
 
 /**
  * The schedules declared in code: the 5-minute monitor, the alert rules every 2 minutes, the hourly token refresh,
- * webhook retries every 15 minutes and the delivery SLA check every 5,
+ * webhook retries every 15 minutes and the delivery SLA check every 5, the nightly backup at 02:00,
  * the daily runbook at 09:00, the weekly runbook on Mondays at 09:30 and the monthly runbook on the first Monday of
  * the month at 10:00, in `config.timeZone`.
  *
@@ -119,6 +122,20 @@ export function declaredSchedules(config: Config): DeclaredSchedule[] {
       spec: { intervals: [{ every: '5 minutes' }] },
       overlap: ScheduleOverlapPolicy.SKIP,
       catchupWindow: '5 minutes',
+      pauseOnFailure: false,
+    },
+    {
+      id: `${p}opsflow-backup`,
+      kind: 'backup',
+      workflowType: 'backupDatabase',
+      args: [{ trigger: 'schedule' } satisfies BackupInput],
+      workflowIdPrefix: `${p}backup`,
+      summary: 'Backup: pg_dump of the Opsflow database, restore test, retention (02:00)',
+      // A backup still running a day later is stuck, not slow: skip rather than stack a second dump on it. A night
+      // missed during an outage is still worth a backup until 08:00, before the daily runbook checks its age.
+      spec: { calendars: [{ hour: 2, minute: 0, comment: 'every night at 02:00' }], timezone: tz },
+      overlap: ScheduleOverlapPolicy.SKIP,
+      catchupWindow: '6 hours',
       pauseOnFailure: false,
     },
     {

@@ -3,6 +3,7 @@ import { createReconcileActivities } from './reconcile.js';
 import { createBackfillActivities, createHighLevelBackfillActivities } from './backfill.js';
 import type { ActivityDeps } from './deps.js';
 import { createAlertActivities } from './alerts.js';
+import { createBackupActivities } from './backups.js';
 import { createDailyRunbookActivities } from './runbooks-daily.js';
 import { createMonthlyRunbookActivities } from './runbooks-monthly.js';
 import { createReportActivities } from './runbooks-reports.js';
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities(deps),
     ...createIncidentActivities(deps),
     ...createOutageActivities(deps),
+    ...createBackupActivities(deps),
     ...createZohoActivities(deps),
   };
 }

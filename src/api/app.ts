@@ -10,6 +10,7 @@ import { rejectControlCharacters } from './path-guard.js';
 import { createApiMetrics } from '../metrics.js';
 import type { ApiDeps } from './deps.js';
 import { backfillRoutes } from './backfills/routes.js';
+import { backupRoutes } from './backups/routes.js';
 import { reconciliationRoutes } from './reconciliations/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { incidentRoutes } from './incidents/routes.js';
@@ -88,6 +89,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', scheduleRoutes(deps));
   app.route('/', backfillRoutes(deps));
   app.route('/', reconciliationRoutes(deps));
+  app.route('/', backupRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

@@ -1,4 +1,5 @@
 import { runner } from 'node-pg-migrate';
+import type { ClientBase } from 'pg';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logger.js';
 
@@ -23,4 +24,24 @@ export async function migrate(databaseUrl: string, log?: Logger): Promise<string
   const names = applied.map((m) => m.name);
   if (names.length > 0) log?.info({ component: 'migrate', applied: names }, 'database migrated');
   return names;
+}
+
+/**
+ * The migrations a database still lacks, without applying them (node-pg-migrate's dry run, with its order
+ * check: a database whose applied migrations do not match the shipped ones throws). Empty: the schema is current.
+ *
+ * @example
+ * if ((await pendingMigrations(client)).length > 0) throw new Error('restored schema is not current');
+ */
+export async function pendingMigrations(client: ClientBase): Promise<string[]> {
+  const pending = await runner({
+    dbClient: client,
+    dir: MIGRATIONS_DIR,
+    migrationsTable: 'pgmigrations',
+    direction: 'up',
+    checkOrder: true,
+    dryRun: true,
+    log: () => undefined,
+  });
+  return pending.map((m) => m.name);
 }

@@ -14,4 +14,4 @@ export const CUSTOM_SEARCH_ATTRIBUTES = [OpsKind, Severity, IncidentStatus, Inte
 
 /** The values of `OpsKind`. */
 export type OpsKindValue =
-  'daily' | 'weekly' | 'monthly' | 'monitor' | 'incident' | 'backfill' | 'reconciliation' | 'token-refresh';
+  'daily' | 'weekly' | 'monthly' | 'monitor' | 'incident' | 'backfill' | 'reconciliation' | 'token-refresh' | 'backup';

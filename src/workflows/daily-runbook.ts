@@ -1,4 +1,4 @@
-import { defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, executeChild, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { WebhookRetryOptions } from '../activities/runbooks-daily.js';
 import type { RunStatus } from './run-status.js';
@@ -6,7 +6,7 @@ import { openRunbookIncident, publishReport } from './runbooks/handoffs.js';
 import { FIGURES_STEP } from './policies.js';
 import { stuckWork, webhookRetries } from './runbooks/deliveries.js';
 import { retryFailedSyncs } from './runbooks/seams.js';
-import { runSteps, showFinal, verdictOf, type StepResult } from './runbooks/steps.js';
+import { runSteps, showFinal, verdictOf, type StepDefinition, type StepResult } from './runbooks/steps.js';
 import { refreshTokensStep } from './runbooks/tokens.js';
 
 const figures = proxyActivities<Activities>(FIGURES_STEP);
@@ -17,6 +17,9 @@ export const dailyRunbookStatusQuery = defineQuery<RunStatus>('status');
 export interface DailyRunbookInput {
   webhookRetry?: Partial<WebhookRetryOptions>;
 }
+
+/** Patch id of the backup-age step: runs recorded before it existed replay without it. */
+export const DAILY_BACKUP_PATCH = 'daily-backup-age';
 
 const WEBHOOK_RETRY: WebhookRetryOptions = { maxAttempts: 5, baseDelaySeconds: 60, limit: 200, timeoutMs: 10_000 };
 const TITLE = 'Daily runbook';
@@ -44,7 +47,7 @@ async function integrationHealth(): Promise<StepResult> {
 
 /**
  * The daily runbook (09:00 in the configured time zone): integration health, token refresh, failed syncs of the
- * last 24 h, webhook delivery retries and stuck work, as parallel steps. Verdict HEALTHY / DEGRADED /
+ * last 24 h, webhook delivery retries, stuck work and the age of the newest verified backup, as parallel steps. Verdict HEALTHY / DEGRADED /
  * UNHEALTHY; the report is stored and sent; UNHEALTHY opens an incident.
  *
  * Queries: `status`. Side effects: webhook deliveries re-sent and updated, a report row, an email and a webhook
@@ -57,7 +60,7 @@ export async function dailyRunbook(input: DailyRunbookInput = {}): Promise<RunSt
   const asOf = workflowInfo().startTime.toISOString();
   const dayBefore = new Date(Date.parse(asOf) - 86_400_000).toISOString();
 
-  const data = await runSteps(TITLE, state, [
+  const steps: StepDefinition[] = [
     ['integration health', integrationHealth],
     ['token refresh', () => refreshTokensStep(asOf)],
     [
@@ -66,7 +69,9 @@ export async function dailyRunbook(input: DailyRunbookInput = {}): Promise<RunSt
     ],
     ['webhook retries', () => webhookRetries({ ...WEBHOOK_RETRY, ...input.webhookRetry })],
     ['stuck work', () => stuckWork(asOf)],
-  ]);
+  ];
+  if (patched(DAILY_BACKUP_PATCH)) steps.push(['backups', () => figures.backupFreshness({ asOf })]);
+  const data = await runSteps(TITLE, state, steps);
   const health = verdictOf(state.steps);
   state.health = health;
   await publishReport(state, {
@@ -80,6 +85,7 @@ export async function dailyRunbook(input: DailyRunbookInput = {}): Promise<RunSt
       stuck: data['stuck work'],
       tokens: data['token refresh'],
       health: data['integration health'],
+      backups: data['backups'],
     },
   });
   if (health === 'UNHEALTHY') await openRunbookIncident('daily', health, state);

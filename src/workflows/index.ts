@@ -15,3 +15,4 @@ export {
 export { reconcile, reconcileStatusQuery, approveRepairUpdate, rejectRepairUpdate } from './reconcile.js';
 export { refreshExpiringTokens, tokenRefreshStatusQuery } from './refresh-expiring-tokens.js';
 export { deliveryChecks, deliveryChecksStatusQuery } from './delivery-checks.js';
+export { backupDatabase, restoreTest, backupStatusQuery } from './backup.js';

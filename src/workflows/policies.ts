@@ -47,3 +47,15 @@ export const HANDOFF_STEP = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 } as const satisfies ActivityOptions;
+
+/**
+ * `pg_dump` and the restore test: minutes to hours on a large database and silent while they work, so the
+ * activity heartbeats every 10 s and a crashed worker is noticed within a minute. Retried twice, minutes apart
+ * (a database restart, a disk freed); no usable `pg_dump` is non-retryable (`PgToolsUnavailable`) and goes
+ * straight to the incident, which says what to install.
+ */
+export const BACKUP_STEP = {
+  startToCloseTimeout: '4 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 minute', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 3 },
+} as const satisfies ActivityOptions;
