@@ -1,147 +1,188 @@
 /**
- * Escalation lateness: with many incidents waiting at once, how late does each escalation notice go out after
- * its deadline? Opens N P1 incidents (default 1,000) with a short time to acknowledge, lets each escalate from
- * level 1 to level 2, and measures, per incident, the level-2 deadline → the notice being sent (p50 / p99 / max).
+ * Escalation lateness: with many incidents open at once, how late does each escalation notice go out after its
+ * deadline? Opens N P1 incidents through `POST /incidents` at a steady rate, lets each escalate from level 1 to
+ * level 2 once its time to acknowledge runs out, and measures, per incident, the level-2 deadline → the notice sent
+ * (p50 / p99 / max), with the worker in its own process as deployed and its RSS after the run.
  *
- * Runs alone (`npx tsx bench/escalation.ts [--incidents 1000] [--ack-timeout 120]`) on its own private stack (test/stack.ts);
- * writes bench/results/escalation.json. `run()` is what `npm run bench` calls.
+ * The time to acknowledge is the opening time plus a margin, so every incident is open (and its level-1 work done)
+ * before the first deadline: the deadlines then fire at the opening rate, all incidents waiting at once. Each size
+ * runs on a private stack of its own and stops by itself: a run gives up `SETTLE_SECONDS` after its last deadline.
+ *
+ * Runs alone (`npx tsx bench/escalation.ts [--incidents 1000] [--rate 25]`); `run()` is what `npm run bench` calls
+ * (1,000 then 10,000 incidents).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../src/config.js';
-import { openIncident } from '../src/incidents/open.js';
-import { createLogger } from '../src/logger.js';
-import { activityDepsFor, openServices } from '../src/services.js';
-import { createWorkers, installRuntimeLogger } from '../src/worker.js';
-import type { TimelineEvent } from '../src/workflows/incident/types.js';
-import { createTestDatabase } from '../test/harness.js';
+import { startTestEnv } from '../test/harness.js';
 import { startPrivateStack } from '../test/stack.js';
+import { rssMb, startWorkerProcess } from './processes.js';
+import type { BenchResult, Measure } from './run.js';
 
-export interface EscalationBenchResult {
+/** Incidents opened per second (and so deadlines per second later). */
+const RATE = 25;
+/** Opens in flight at once. */
+const CONCURRENCY = 16;
+/** Between the last open and the first deadline: the level-1 work of the last incidents finishes in it. */
+const MARGIN_SECONDS = 30;
+/** How long after the last deadline a run waits for missing notices before it reports them missed. */
+const SETTLE_SECONDS = 120;
+
+export interface EscalationRun {
   incidents: number;
+  ratePerSecond: number;
   ackTimeoutSeconds: number;
-  /** Time to open them all through update-with-start. */
+  /** Time to open them all through the API. */
   openMs: number;
+  openP99Ms: number;
   /** Level-2 deadline → level-2 notice sent, in ms. */
   latenessMs: { p50: number; p90: number; p99: number; max: number; mean: number };
-  /** Incidents whose level-2 notice went out (should be all). */
+  /** Incidents whose level-2 notice went out (all, unless some were missed). */
   escalated: number;
+  missed: number;
+  /** Level-2 notices sent more than once for one incident (must be 0). */
+  duplicates: number;
+  workerRssMb?: number;
+  workerPeakRssMb?: number;
+  apiRssMb?: number;
 }
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
-/** Starts a private stack, opens `incidents` incidents at once and measures how late their escalations fire. */
-export async function run(
-  options: { incidents?: number; ackTimeoutSeconds?: number } = {},
-): Promise<EscalationBenchResult> {
-  const count = options.incidents ?? 1000;
-  // Every incident must be open before the first deadline, or the opening load is measured as lateness.
-  const ackTimeoutSeconds = options.ackTimeoutSeconds ?? Math.max(20, Math.ceil(count / 10));
-  const log = createLogger('warn');
-  // Its own stack even under bench/run.ts: the lateness measured is of this load alone.
+/** One size on its own private stack: API in this process, the worker in its own. */
+export async function measure(count: number, rate = RATE): Promise<EscalationRun> {
+  const openSeconds = Math.ceil(count / rate);
+  const ackTimeoutSeconds = openSeconds + MARGIN_SECONDS;
+  const recipients = {
+    // two levels, by email only, no repeats: each incident sends exactly two notices
+    OPSFLOW_ESCALATION_L1_EMAILS: 'ops@example.test',
+    OPSFLOW_ESCALATION_L2_EMAILS: 'engineering@example.test',
+    OPSFLOW_INCIDENT_POLICY: '{"P1": {"repeats": 0}}',
+  };
   const stack = await startPrivateStack({ name: 'bench-escalation', activate: true });
   try {
-    const databaseUrl = await createTestDatabase();
-    const config = loadConfig({
-      TEMPORAL_ADDRESS: stack.stack.temporalAddress,
-      DATABASE_URL: databaseUrl,
-      SMTP_URL: stack.stack.smtpUrl,
-      OPSFLOW_API_TOKEN: `bench-${randomUUID()}`,
-      OPSFLOW_DATA_DIR: stack.stack.runDir,
-      // two levels, by email only, no repeats: each incident sends exactly two notices
-      OPSFLOW_ESCALATION_L1_EMAILS: 'ops@example.test',
-      OPSFLOW_ESCALATION_L2_EMAILS: 'engineering@example.test',
-      OPSFLOW_INCIDENT_POLICY: '{"P1": {"repeats": 0}}',
+    const env = await startTestEnv({ api: true, workers: false, env: recipients });
+    const worker = await startWorkerProcess({
+      databaseUrl: env.databaseUrl,
+      idPrefix: env.config.idPrefix,
+      apiToken: env.config.api.operatorTokens[0]!,
+      env: recipients,
     });
-    installRuntimeLogger(log, 'warn');
-    const services = await openServices(config, databaseUrl, log);
-    const workers = await createWorkers({
-      config,
-      connection: services.workerConnection,
-      deps: activityDepsFor(config, services, log),
-    });
-    const running = workers.map((w) => w.run());
-
-    const started = performance.now();
-    const keys = Array.from({ length: count }, (_, i) => `bench-${i}-${randomUUID().slice(0, 6)}`);
-    await inParallel(keys, 20, async (dedupKey) => {
-      const trigger = { title: `Bench ${dedupKey}`, severity: 'P1' as const, dedupKey, ackTimeoutSeconds };
-      // the same update id makes a retried open (after an RPC timeout under load) count once
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await openIncident(services.client, config, trigger, { updateId: dedupKey });
-          return;
-        } catch (err) {
-          if (attempt >= 3) throw err;
-        }
-      }
-    });
-    const openMs = Math.round(performance.now() - started);
-
-    // Wait (bounded) until every incident's mirror shows its level-2 notice.
-    const deadline = Date.now() + (ackTimeoutSeconds + 120) * 1000;
-    let lateness: number[] = [];
-    for (;;) {
-      const { rows } = await services.pool.query<{ timeline: TimelineEvent[] }>(
-        `SELECT timeline FROM incidents WHERE level = 2`,
+    try {
+      const tag = randomUUID().slice(0, 6);
+      const opens: number[] = [];
+      const started = performance.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < count) {
+            const i = next++;
+            // paced: incident i opens no earlier than i / rate seconds into the run
+            const wait = started + (i / rate) * 1000 - performance.now();
+            if (wait > 0) await sleep(wait);
+            const t = performance.now();
+            const res = await env.api!.request('POST', '/incidents', {
+              body: { title: `Bench ${i}`, severity: 'P1', dedupKey: `bench-${tag}-${i}`, ackTimeoutSeconds },
+              headers: { 'idempotency-key': `bench-${tag}-${i}` },
+            });
+            if (res.status !== 201) throw new Error(`POST /incidents answered ${res.status}`);
+            opens.push(performance.now() - t);
+          }
+        }),
       );
-      lateness = rows.flatMap((r) => {
-        const notice = r.timeline.find((e) => e.type === 'notified' && e.level === 2);
-        return notice?.dueAt ? [Date.parse(notice.at) - Date.parse(notice.dueAt)] : [];
-      });
-      if (lateness.length >= count || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    for (const w of workers) w.shutdown();
-    await Promise.allSettled(running);
-    await services.close();
+      const openMs = Math.round(performance.now() - started);
+      opens.sort((a, b) => a - b);
 
-    const sorted = [...lateness].sort((a, b) => a - b);
-    return {
-      incidents: count,
-      ackTimeoutSeconds,
-      openMs,
-      latenessMs: {
-        p50: percentile(sorted, 50),
-        p90: percentile(sorted, 90),
-        p99: percentile(sorted, 99),
-        max: sorted.at(-1) ?? NaN,
-        mean: Math.round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)),
-      },
-      escalated: sorted.length,
-    };
+      // Wait (bounded) until every incident's mirror shows its level-2 notice.
+      const giveUp = Date.now() + (ackTimeoutSeconds + openSeconds + SETTLE_SECONDS) * 1000 - openMs;
+      const notices = () =>
+        env.pool.query<{ id: string; ms: number }>(
+          `SELECT i.id, extract(epoch FROM ((e->>'at')::timestamptz - (e->>'dueAt')::timestamptz)) * 1000 AS ms
+             FROM incidents i, jsonb_array_elements(i.timeline) e
+            WHERE e->>'type' = 'notified' AND (e->>'level')::int = 2`,
+        );
+      let rows: Array<{ id: string; ms: number }> = [];
+      for (;;) {
+        const { rows: done } = await env.pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM incidents WHERE level = 2`,
+        );
+        if (Number(done[0]!.n) >= count || Date.now() > giveUp) break;
+        await sleep(2000);
+      }
+      rows = (await notices()).rows;
+      const perIncident = new Map<string, number[]>();
+      for (const r of rows) perIncident.set(r.id, [...(perIncident.get(r.id) ?? []), Number(r.ms)]);
+      const lateness = [...perIncident.values()].map((ms) => Math.min(...ms)).sort((a, b) => a - b);
+      return {
+        incidents: count,
+        ratePerSecond: rate,
+        ackTimeoutSeconds,
+        openMs,
+        openP99Ms: Math.round(percentile(opens, 99)),
+        latenessMs: {
+          p50: Math.round(percentile(lateness, 50)),
+          p90: Math.round(percentile(lateness, 90)),
+          p99: Math.round(percentile(lateness, 99)),
+          max: Math.round(lateness.at(-1) ?? NaN),
+          mean: Math.round(lateness.reduce((a, b) => a + b, 0) / Math.max(1, lateness.length)),
+        },
+        escalated: perIncident.size,
+        missed: count - perIncident.size,
+        duplicates: [...perIncident.values()].filter((ms) => ms.length > 1).length,
+        workerRssMb: worker.rssMb(),
+        workerPeakRssMb: worker.peakRssMb(),
+        apiRssMb: rssMb(),
+      };
+    } finally {
+      await worker.stop();
+      await env.stop();
+    }
   } finally {
     await stack.stop();
   }
 }
+
+/** The benchmark as `npm run bench` runs it: 1,000 then 10,000 incidents, with the targets of each. */
+export async function run(sizes: Array<{ count: number; p99Ms: number }> = DEFAULT_SIZES): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const { count, p99Ms } of sizes) {
+    const r = await measure(count);
+    const ratios: Measure[] = [
+      { what: `escalation lateness p99 (ms), ${count} open`, value: r.latenessMs.p99, max: p99Ms },
+      { what: `escalations missed, ${count} open`, value: r.missed, max: 0 },
+      { what: `notices sent twice, ${count} open`, value: r.duplicates, max: 0 },
+    ];
+    if (count >= 10_000) ratios.push({ what: 'worker RSS after the run (MB)', value: r.workerRssMb ?? NaN, max: 250 });
+    results.push({
+      name: `escalation-${count}`,
+      ratios,
+      rss: { workerMb: r.workerRssMb, apiMb: r.apiRssMb },
+      details: { ...r },
+    });
+  }
+  return results;
+}
+
+const DEFAULT_SIZES = [
+  { count: 1_000, p99Ms: 1_000 },
+  { count: 10_000, p99Ms: 2_000 },
+];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const flag = (name: string) => {
     const at = process.argv.indexOf(name);
     return at > 0 ? Number(process.argv[at + 1]) : undefined;
   };
-  run({ incidents: flag('--incidents'), ackTimeoutSeconds: flag('--ack-timeout') })
+  const count = flag('--incidents') ?? 1000;
+  measure(count, flag('--rate') ?? RATE)
     .then((result) => {
       const out = fileURLToPath(new URL('./results/', import.meta.url));
       mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, 'escalation.json'), JSON.stringify({ at: new Date().toISOString(), ...result }, null, 2));
-      const l = result.latenessMs;
-      console.log(
-        `escalation lateness over ${result.escalated}/${result.incidents} concurrent incidents (opened in ${result.openMs} ms): ` +
-          `p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms`,
-      );
+      writeFileSync(join(out, `escalation-${count}.json`), JSON.stringify(result, null, 2));
+      console.log(JSON.stringify(result, null, 2));
       process.exit(0);
     })
     .catch((err: unknown) => {

@@ -6,10 +6,20 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPrivateStack } from '../test/stack.js';
 
-/** What a benchmark reports: named measurements and the ratios that judge them. */
+/** One measured figure and, when it is judged, its target: at least `min`, at most `max`. */
+export interface Measure {
+  what: string;
+  value: number;
+  min?: number;
+  max?: number;
+}
+
+/** What a benchmark reports: its measures, the resident memory of the worker and the API, and the raw figures. */
 export interface BenchResult {
   name: string;
-  ratios: Array<{ what: string; value: number; target?: number }>;
+  ratios: Measure[];
+  /** RSS in MB at the end of the benchmark; `apiMb` is the bench process, which serves the API when one runs. */
+  rss?: { workerMb?: number; apiMb?: number };
   details: Record<string, unknown>;
 }
 
@@ -19,7 +29,7 @@ const DIR = new URL('.', import.meta.url).pathname;
 function asResult(name: string, value: unknown): BenchResult {
   const result = value as Partial<BenchResult> | undefined;
   if (result && Array.isArray(result.ratios))
-    return { name: result.name ?? name, ratios: result.ratios, details: result.details ?? {} };
+    return { name: result.name ?? name, ratios: result.ratios, rss: result.rss, details: result.details ?? {} };
   const figures = Object.entries((value ?? {}) as Record<string, unknown>).filter(
     (entry): entry is [string, number] => typeof entry[1] === 'number',
   );
@@ -30,9 +40,13 @@ function asResult(name: string, value: unknown): BenchResult {
   };
 }
 
+const passes = (m: Measure) => (m.min === undefined || m.value >= m.min) && (m.max === undefined || m.value <= m.max);
+
 async function main(): Promise<void> {
-  const filter = process.argv[2] ?? '';
-  const modules = readdirSync(DIR).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f.includes(filter));
+  const filter = process.argv[2]?.startsWith('--') ? '' : (process.argv[2] ?? '');
+  const modules = readdirSync(DIR).filter(
+    (f) => f.endsWith('.ts') && !['run.ts', 'processes.ts'].includes(f) && f.includes(filter),
+  );
   const stack = await startPrivateStack({ name: 'bench', activate: true });
   const results: BenchResult[] = [];
   try {
@@ -40,7 +54,8 @@ async function main(): Promise<void> {
       const mod = (await import(join(DIR, file))) as { run?: () => Promise<unknown> };
       if (typeof mod.run !== 'function') continue;
       console.log(`running ${file} ...`);
-      results.push(asResult(file.replace(/\.ts$/, ''), await mod.run()));
+      const value = await mod.run();
+      for (const one of Array.isArray(value) ? value : [value]) results.push(asResult(file.replace(/\.ts$/, ''), one));
     }
   } finally {
     await stack.stop();
@@ -51,9 +66,11 @@ async function main(): Promise<void> {
     r.ratios.map((x) => ({
       benchmark: r.name,
       measure: x.what,
-      value: Number(x.value.toFixed(3)),
-      target: x.target ?? '',
-      ok: x.target === undefined ? '' : x.value >= x.target ? 'yes' : 'NO',
+      figure: Number(x.value.toFixed(3)),
+      target: x.min !== undefined ? `>= ${x.min}` : x.max !== undefined ? `<= ${x.max}` : '',
+      pass: x.min === undefined && x.max === undefined ? '' : passes(x) ? 'pass' : 'FAIL',
+      'worker RSS MB': r.rss?.workerMb ?? '',
+      'API RSS MB': r.rss?.apiMb ?? '',
     })),
   );
   console.table(rows);

@@ -1,4 +1,10 @@
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
@@ -44,10 +50,30 @@ export function policyFor(config: Config, severity: IncidentTrigger['severity'])
   return { ...config.incidents.policies[severity], levels, quietHours: config.incidents.quietHours };
 }
 
+/** The update's answer when it did not take the trigger: the incident's workflow is finishing or has finished. */
+function endedUnder(err: unknown): 'resolved' | 'finished' | undefined {
+  if (
+    err instanceof WorkflowUpdateFailedError &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === INVALID_TRANSITION
+  )
+    return 'resolved';
+  if (
+    err instanceof WorkflowNotFoundError ||
+    (isGrpcServiceError(err) && err.code === 5) ||
+    (err instanceof Error && /already completed|workflow execution already/i.test(err.message))
+  )
+    return 'finished';
+  return undefined;
+}
+
 /**
- * Opens an incident, or merges the trigger into the open incident with the same dedup key, atomically: one
- * update-with-start call starts `escalateIncident` when none runs under that id and delivers the `trigger`
- * update either way. A key whose incident is resolved (its workflow finishing) opens a new incident.
+ * Opens an incident, or merges the trigger into the open incident with the same dedup key, atomically: a start of
+ * `escalateIncident` under the key's workflow id either opens the incident (the start carries its first trigger, and
+ * the answer comes once the server has durably accepted it; the workflow mirrors its row and sends the first notice
+ * after) or fails because one runs, and the `trigger` update merges into that one. Temporal admits one start per
+ * running workflow id, so two concurrent opens with one key give one incident. A key whose incident is resolved (its
+ * workflow finishing) opens a new incident. A repeated call with the same `updateId` answers as the first did.
  *
  * @example
  * const { id, deduplicated } = await openIncident(client, config, { title: 'ZOHO 5xx', severity: 'P2', dedupKey: 'zoho-5xx' });
@@ -79,36 +105,37 @@ export async function openIncident(
       trigger,
       policy: policyFor(config, trigger.severity),
       incidentUrl: `${config.api.publicUrl.replace(/\/$/, '')}/incidents/${encodeURIComponent(id)}`,
+      opening: { key: options.updateId },
     };
-    const start = new WithStartWorkflowOperation<typeof escalateIncident>('escalateIncident', {
-      workflowId,
-      taskQueue: config.taskQueues.main,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `${trigger.severity} incident: ${trigger.title}`,
-      typedSearchAttributes: [
-        { key: OpsKind, value: 'incident' },
-        { key: Severity, value: trigger.severity },
-        { key: IncidentStatus, value: 'open' },
-      ],
-    });
     try {
-      return await client.workflow.executeUpdateWithStart(triggerUpdate, {
-        args: [{ message: options.message }],
-        startWorkflowOperation: start,
+      await client.workflow.start<typeof escalateIncident>('escalateIncident', {
+        workflowId,
+        taskQueue: config.taskQueues.main,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        staticSummary: `${trigger.severity} incident: ${trigger.title}`,
+        typedSearchAttributes: [
+          { key: OpsKind, value: 'incident' },
+          { key: Severity, value: trigger.severity },
+          { key: IncidentStatus, value: 'open' },
+        ],
+      });
+      return { id, workflowId, status: 'open', level: 1, triggerCount: 1, deduplicated: false };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    // An incident runs under this id: the trigger merges into it.
+    const handle = client.workflow.getHandle<typeof escalateIncident>(workflowId);
+    try {
+      return await handle.executeUpdate(triggerUpdate, {
+        args: [{ message: options.message, key: options.updateId }],
         updateId: options.updateId ? `${options.updateId}-${attempt}` : undefined,
       });
     } catch (err) {
-      const resolved =
-        err instanceof WorkflowUpdateFailedError &&
-        err.cause instanceof ApplicationFailure &&
-        err.cause.type === INVALID_TRANSITION;
-      if (!resolved || attempt >= 3) throw err;
+      const ended = endedUnder(err);
+      if (!ended || attempt >= 3) throw err;
       // The key's incident was just resolved and its workflow is finishing: once it has, a new one opens.
-      await client.workflow
-        .getHandle(workflowId)
-        .result()
-        .catch(() => undefined);
+      if (ended === 'resolved') await handle.result().catch(() => undefined);
     }
   }
 }

@@ -69,6 +69,45 @@ describe('incidents API', () => {
     assert.ok(read.body.timeline.some((e) => e.type === 'triggered'));
   });
 
+  it('gives concurrent opens with one dedup key one incident: one 201, the rest 200 deduplicated', async () => {
+    for (let round = 0; round < 3; round++) {
+      const dedupKey = `storm-${run}-${round}`;
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, (_, i) => open({ title: `Storm ${i}`, severity: 'P2', dedupKey })),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.status).sort(),
+        [200, 200, 200, 201],
+        JSON.stringify(answers.map((a) => a.body)),
+      );
+      assert.equal(new Set(answers.map((a) => a.body.id)).size, 1, 'one incident');
+      assert.deepEqual(
+        answers.map((a) => a.body.deduplicated),
+        answers.map((a) => a.status === 200),
+      );
+      assert.deepEqual(answers.map((a) => a.body.triggerCount).sort(), [1, 2, 3, 4], 'each trigger counted once');
+      const read = await api().request<Incident>('GET', `/incidents/${answers[0]!.body.id}`);
+      assert.equal(read.status, 200, 'readable as soon as it is opened');
+      await eventually(async () => {
+        const r = await api().request<Incident>('GET', `/incidents/${answers[0]!.body.id}`);
+        return r.body.triggerCount === 4 && r.body.timeline.filter((e) => e.type === 'triggered').length === 3;
+      });
+    }
+  });
+
+  it('answers a repeated open (same Idempotency-Key) as it answered the first, counting it once', async () => {
+    const key = `open-repeat-${run}`;
+    for (const dedupKey of [undefined, `repeat-${run}`]) {
+      const first = await open({ title: 'Repeated open', severity: 'P3', dedupKey }, { 'idempotency-key': key });
+      const again = await open({ title: 'Repeated open', severity: 'P3', dedupKey }, { 'idempotency-key': key });
+      assert.equal(first.status, 201);
+      assert.equal(again.status, 201, JSON.stringify(again.body));
+      assert.deepEqual(again.body, first.body);
+      const read = await api().request<Incident>('GET', `/incidents/${first.body.id}`);
+      assert.equal(read.body.triggerCount, 1);
+    }
+  });
+
   it('acknowledges, refuses a second acknowledgement with 409, resolves with the postmortem', async () => {
     const dedupKey = `ack-${run}`;
     const { body: incident } = await open({ title: 'Token refresh failing', severity: 'P2', dedupKey });

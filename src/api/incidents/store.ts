@@ -1,4 +1,10 @@
-import { isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from '../../db/pool.js';
 import { workflowIdOfIncident } from '../../incidents/open.js';
@@ -8,7 +14,7 @@ import { mapTemporalError } from '../temporal-errors.js';
 
 /** The incident as the API shows it: the workflow's state without its bookkeeping. */
 export function view(s: IncidentState) {
-  const { rounds: _r, version: _v, cycle: _c, foldedTriggers: _f, ...rest } = s;
+  const { rounds: _r, version: _v, cycle: _c, foldedTriggers: _f, openingKey: _k, ...rest } = s;
   return rest;
 }
 
@@ -64,6 +70,34 @@ export async function mirrored(pool: Pool, ids: { id?: string; workflowIds?: str
   return rows;
 }
 
+/** How long a read waits for a just-opened incident's workflow to take its first task. */
+const FIRST_TASK_WAIT_MS = 10_000;
+
+/** Temporal refuses a query until the workflow's first task has completed (`WorkflowNotReady`). */
+function notReady(err: unknown): boolean {
+  const grpc = err instanceof ServiceError ? err.cause : err;
+  return (
+    isGrpcServiceError(grpc) && grpc.code === 9 && /not ready|not completed|first workflow task/i.test(grpc.message)
+  );
+}
+
+/**
+ * The `status` query; an incident is answered as soon as its start is accepted, so a read right after the open may
+ * reach the workflow before the worker has run it: that read waits (bounded) for the first task.
+ */
+async function queryJustOpened(client: Client, workflowId: string): Promise<IncidentState> {
+  const handle = client.workflow.getHandle(workflowId);
+  const until = Date.now() + FIRST_TASK_WAIT_MS;
+  for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+    try {
+      return await handle.query<IncidentState>('status');
+    } catch (err) {
+      if (!notReady(err) || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}
+
 /**
  * Reads an incident: the live state from its workflow's `status` query, or the mirror when the workflow id has
  * since been reused by a newer incident (or its history is gone).
@@ -72,7 +106,7 @@ export async function readIncident(client: Client, pool: Pool, id: string) {
   const workflowId = workflowIdOfIncident(id);
   let notFound: unknown;
   try {
-    const s = await client.workflow.getHandle(workflowId).query<IncidentState>('status');
+    const s = await queryJustOpened(client, workflowId);
     if (s.id === id) return { live: true as const, incident: view(s) };
   } catch (err) {
     notFound = err;

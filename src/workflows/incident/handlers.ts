@@ -12,7 +12,7 @@ import {
   triggerUpdate,
 } from './messages.js';
 import { record, validate } from './state.js';
-import type { IncidentState } from './types.js';
+import type { IncidentState, TriggerArgs } from './types.js';
 
 /** Flags the escalation loop and the handlers share. */
 export interface Control {
@@ -46,6 +46,7 @@ export function registerHandlers(s: IncidentState, control: Control): void {
     return settled();
   };
   setHandler(incidentStatusQuery, () => s);
+  const repeatsOpening = (args: TriggerArgs | undefined) => args?.key !== undefined && args.key === s.openingKey;
 
   setHandler(
     acknowledgeUpdate,
@@ -127,6 +128,10 @@ export function registerHandlers(s: IncidentState, control: Control): void {
     triggerUpdate,
     (args) => {
       const message = args?.message;
+      if (repeatsOpening(args)) {
+        // the opening call repeated (a client retry after a lost answer): it gets the opening's answer again
+        return { id: s.id, workflowId: s.workflowId, status: 'open', level: 1, triggerCount: 1, deduplicated: false };
+      }
       validate.trigger(s);
       s.triggerCount++;
       s.lastSeenAt = new Date(now()).toISOString();
@@ -135,6 +140,6 @@ export function registerHandlers(s: IncidentState, control: Control): void {
       const { id, workflowId, status, level, triggerCount } = s;
       return { id, workflowId, status, level, triggerCount, deduplicated: triggerCount > 1 };
     },
-    { validator: (_args) => validate.trigger(s) },
+    { validator: (args) => (repeatsOpening(args) ? undefined : validate.trigger(s)) },
   );
 }

@@ -20,7 +20,8 @@ export function initialState(input: EscalateIncidentInput, workflowId: string, n
     status: 'open',
     level: 1,
     rounds: [0, 0, 0, 0],
-    triggerCount: 0,
+    // an open that starts the workflow carries the first trigger; update-with-start delivered it as an update
+    triggerCount: input.opening ? 1 : 0,
     openedAt: at,
     lastSeenAt: at,
     exhausted: false,
@@ -28,6 +29,7 @@ export function initialState(input: EscalateIncidentInput, workflowId: string, n
     timeline: [{ at, type: 'opened', message: `${t.severity} ${t.title}${t.source ? ` (from ${t.source})` : ''}` }],
     foldedTriggers: 0,
     version: 1,
+    openingKey: input.opening?.key,
   };
 }
 

@@ -87,6 +87,8 @@ export interface IncidentState {
   foldedTriggers: number;
   /** Bumped on every change; the mirror in the database follows it. */
   version: number;
+  /** The idempotency key of the call that opened the incident, when the start carried the first trigger. */
+  openingKey?: string;
 }
 
 /** Input of `escalateIncident`. `state` is set when the workflow continues as new. */
@@ -97,6 +99,12 @@ export interface EscalateIncidentInput {
   /** Link to the incident in notifications. */
   incidentUrl: string;
   state?: IncidentState;
+  /**
+   * Set when the start itself carries the first trigger (the open answers once the server has accepted the start);
+   * `key` is the opening call's idempotency key, so a repeat of that call answers as the opening did. Incidents
+   * opened by update-with-start (older histories) have none: their first trigger is the `trigger` update.
+   */
+  opening?: { key?: string };
   /** Continue as new past this many history events (default 4,000; Temporal's own suggestion also counts). */
   historyLimit?: number;
 }
@@ -114,6 +122,8 @@ export interface ReassignArgs extends ActorArgs {
 }
 export interface TriggerArgs {
   message?: string;
+  /** The caller's idempotency key: the opening call's key repeated answers as the opening did, counting nothing. */
+  key?: string;
 }
 /** Answer of the `trigger` update: the incident it merged into. */
 export interface TriggerResult {
