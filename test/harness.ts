@@ -91,10 +91,12 @@ export async function startTestEnv(
     zohoSimulator?: boolean | { limits?: Partial<ZohoSimLimits> };
     /** The logger for workers, activities and the API (tests that read log output pass a capturing one). */
     log?: Logger;
+    /** An existing database to run on (a restored backup) instead of a fresh clone of the template. */
+    databaseUrl?: string;
   } = {},
 ): Promise<TestEnv> {
   const stack = testStack();
-  const databaseUrl = await createTestDatabase();
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const simLog = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
   const highlevelSimulator = options.highlevelSimulator
     ? await startHighLevelSimulator({

@@ -8,6 +8,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
+import { prepareBackupTools } from '../src/backups/backup.js';
 import { migrate } from '../src/db/migrate.js';
 import { startMailCapture, type MailCapture } from '../src/dev/mail-capture.js';
 import { freePort } from '../src/dev/ports.js';
@@ -100,6 +101,8 @@ export async function startPrivateStack(options: PrivateStackOptions = {}): Prom
     );
     await ensureDatabase(db.adminUrl, TEMPLATE_DB);
     await migrate(db.adminUrl.replace(/\/postgres$/, `/${TEMPLATE_DB}`));
+    // Backups tests need pg_dump of the server's major version: fetched once into the cache, not mid-test.
+    await prepareBackupTools(db.adminUrl, { cacheDir: config.cacheDir, log });
     let workflowBundlePath = options.workflowBundlePath;
     if (!workflowBundlePath) {
       const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });

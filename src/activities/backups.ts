@@ -1,6 +1,7 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { rmSync } from 'node:fs';
+import { basename } from 'node:path';
 import { dumpDatabase, verifyBackup, type BackupDeps, type TableCounts } from '../backups/backup.js';
 import { PgToolsError } from '../backups/pg-tools.js';
 import { BACKUP_INCIDENT_KEY, retainedBackups } from '../backups/policy.js';
@@ -10,7 +11,8 @@ import { resolveAutomatically } from './incidents.js';
 
 /** What a backup run reports to its workflow: ids and figures, never a connection string. */
 export interface DumpSummary {
-  file: string;
+  /** The file's name under OPSFLOW_BACKUP_DIR (its path stays out of histories; GET /backups/:id shows it). */
+  fileName: string;
   sizeBytes: number;
   sha256: string;
   tables: number;
@@ -86,7 +88,7 @@ export function createBackupActivities({
       );
       const counts = Object.values(dump.counts);
       return {
-        file: dump.file,
+        fileName: basename(dump.file),
         sizeBytes: dump.sizeBytes,
         sha256: dump.sha256,
         tables: counts.length,
@@ -125,11 +127,12 @@ export function createBackupActivities({
       return { verified: outcome.verified, error: outcome.error };
     },
 
-    /** A run whose dump failed: marked `failed` with the reason. */
-    async failBackup(input: { id: string; error: string }): Promise<void> {
-      await pool.query(`UPDATE backups SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [
+    /** A run whose dump failed (`failed`), or whose restore test could not run to the end (`unverified`). */
+    async failBackup(input: { id: string; error: string; status: 'failed' | 'unverified' }): Promise<void> {
+      await pool.query(`UPDATE backups SET status = $3, error = $2, finished_at = now() WHERE id = $1`, [
         input.id,
         input.error,
+        input.status,
       ]);
     },
 

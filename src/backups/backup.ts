@@ -135,6 +135,26 @@ async function connect(connectionString: string, database?: string): Promise<pg.
   return client;
 }
 
+/**
+ * Finds (or fetches once) the client tools for the server behind `connectionString`, so the first backup does
+ * not wait for them and a machine that cannot have them says so at start rather than at 02:00.
+ *
+ * @example
+ * const tools = await prepareBackupTools(databaseUrl, { binDir: config.backups.pgBinDir, cacheDir: config.cacheDir, log });
+ */
+export async function prepareBackupTools(
+  connectionString: string,
+  options: { binDir?: string; cacheDir: string; log: Logger },
+): Promise<PgTools> {
+  const client = await connect(connectionString);
+  try {
+    const server = await serverVersion(client);
+    return await findPgTools({ ...options, serverMajor: server.major });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export interface DumpResult {
   file: string;
   sizeBytes: number;
@@ -239,6 +259,28 @@ export async function restoreDump(options: RestoreOptions): Promise<void> {
   }
 }
 
+/** What a restore brought back: every table's row count, and the migrations the restored schema still lacks. */
+export interface RestoreCheck {
+  restoredCounts: TableCounts;
+  pending: string[];
+}
+
+/**
+ * Restores a dump into an empty database and reads back what a restore must prove: the row count of every table
+ * and the migrations still pending (none, for a backup of a current Opsflow).
+ *
+ * @throws when `pg_restore` fails (a damaged file, a database that is not empty, a server too old for the dump).
+ */
+export async function restoreAndCheck(options: RestoreOptions): Promise<RestoreCheck> {
+  await restoreDump(options);
+  const restored = await connect(options.connectionString);
+  try {
+    return { restoredCounts: await countRows(restored), pending: await pendingMigrations(restored) };
+  } finally {
+    await restored.end().catch(() => undefined);
+  }
+}
+
 /** The same server as `connectionString`, another database. */
 export function withDatabase(connectionString: string, database: string): string {
   const url = new URL(connectionString);
@@ -295,30 +337,25 @@ export async function verifyBackup(
     }
     scratch = name;
     const scratchUrl = withDatabase(connectionString, name);
+    let check: RestoreCheck;
     try {
-      await restoreDump({ file: backup.file, connectionString: scratchUrl, tools, signal: options.signal });
+      check = await restoreAndCheck({ file: backup.file, connectionString: scratchUrl, tools, signal: options.signal });
     } catch (err) {
       return { verified: false, error: (err as Error).message };
     }
-    const restored = await connect(scratchUrl);
-    try {
-      const restoredCounts = await countRows(restored);
-      const differences = countDifferences(backup.counts, restoredCounts);
-      if (differences.length > 0) {
-        return { verified: false, restoredCounts, error: `row counts differ after restore: ${differences.join('; ')}` };
-      }
-      const pending = await pendingMigrations(restored);
-      if (pending.length > 0) {
-        return {
-          verified: false,
-          restoredCounts,
-          error: `restored schema is not current: pending ${pending.join(', ')}`,
-        };
-      }
-      return { verified: true, restoredCounts };
-    } finally {
-      await restored.end().catch(() => undefined);
+    const { restoredCounts } = check;
+    const differences = countDifferences(backup.counts, restoredCounts);
+    if (differences.length > 0) {
+      return { verified: false, restoredCounts, error: `row counts differ after restore: ${differences.join('; ')}` };
     }
+    if (check.pending.length > 0) {
+      return {
+        verified: false,
+        restoredCounts,
+        error: `restored schema is not current: pending ${check.pending.join(', ')}`,
+      };
+    }
+    return { verified: true, restoredCounts };
   } finally {
     if (scratch) {
       await admin

@@ -106,7 +106,7 @@ async function fetchClient(cacheDir: string, major: number, log: Logger): Promis
     mkdirSync(join(entry, 'bin'), { recursive: true });
     mkdirSync(join(entry, 'lib'), { recursive: true });
     for (const tool of ['pg_dump', 'pg_restore']) cpSync(join(root, 'bin', tool), join(entry, 'bin', tool));
-    for (const lib of readdirSync(join(root, 'lib')).filter((f) => f.startsWith('libpq.'))) {
+    for (const lib of readdirSync(join(root, 'lib')).filter((f) => f.startsWith('libpq.') && !f.endsWith('.a'))) {
       cpSync(join(root, 'lib', lib), join(entry, 'lib', lib), { verbatimSymlinks: true });
     }
     if (!existsSync(target)) renameSync(entry, target);

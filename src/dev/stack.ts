@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
+import { prepareBackupTools } from '../backups/backup.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../logger.js';
 import type { Shutdown } from '../shutdown.js';
@@ -104,6 +105,12 @@ export async function startStack(config: Config, log: Logger, shutdown: Pick<Shu
     (stop, i) => shutdown.add(names[i]!, stop),
   );
   await migrate(database.url, log);
+  // pg_dump and pg_restore for the nightly backup: found or fetched now, so a machine without them is told at
+  // start. Backups are not needed to run, so a failure is a warning; the backup itself pages if still missing.
+  await prepareBackupTools(database.url, { binDir: config.backups.pgBinDir, cacheDir: config.cacheDir, log }).then(
+    (tools) => log.info({ component: 'backups', pgDump: tools.pgDump, how: tools.how }, `backups use ${tools.version}`),
+    (err: Error) => log.warn({ component: 'backups', err: err.message }, 'backups will fail: no usable pg_dump'),
+  );
   // Demo mode: the vendor simulators stand in for HighLevel and ZOHO (started here, on their fixed ports).
   const simulators: Stack['simulators'] = {};
   if (config.demo && config.highlevel.baseUrl === `http://127.0.0.1:${config.highlevel.simulatorPort}`) {

@@ -80,10 +80,9 @@ describe('schedules', () => {
     assert.deepEqual(listed, [...ids].sort(), 'each schedule exists exactly once');
   });
 
-  it('runs the monitor every 5 minutes, alert rules every 2, token refresh hourly and the runbooks at their local times, with OpsKind and a summary', async () => {
-    const [monitor, alertRules, tokenRefresh, webhookRetries, deliverySla, daily, weekly, monthly] = await Promise.all(
-      ids.map((id) => env.client.schedule.getHandle(id).describe()),
-    );
+  it('runs the monitor every 5 minutes, alert rules every 2, token refresh hourly, the backup at 02:00 and the runbooks at their local times, with OpsKind and a summary', async () => {
+    const [monitor, alertRules, tokenRefresh, webhookRetries, deliverySla, backup, daily, weekly, monthly] =
+      await Promise.all(ids.map((id) => env.client.schedule.getHandle(id).describe()));
     const gapsOf = (d: ScheduleDescription) =>
       d.info.nextActionTimes.slice(1).map((t, i) => t.getTime() - d.info.nextActionTimes[i]!.getTime());
     for (const [d, every] of [
@@ -106,6 +105,12 @@ describe('schedules', () => {
     assert.equal(alertRules!.policies.overlap, 'SKIP');
     assert.equal(tokenRefresh!.policies.overlap, 'SKIP');
     for (const t of daily!.info.nextActionTimes) assert.equal(wallClock(t, TZ).time, '09:00');
+    // The nightly backup: 02:00 local, never two at once, a missed night still run until 08:00.
+    for (const t of backup!.info.nextActionTimes) assert.equal(wallClock(t, TZ).time, '02:00');
+    assert.deepEqual(argsOf(backup!), [{ trigger: 'schedule' }]);
+    assert.equal(backup!.policies.overlap, 'SKIP');
+    assert.equal(backup!.policies.catchupWindow, 6 * 3600_000);
+    assert.equal(backup!.action.type === 'startWorkflow' && backup!.action.workflowType, 'backupDatabase');
     for (const t of weekly!.info.nextActionTimes)
       assert.deepEqual([wallClock(t, TZ).weekday, wallClock(t, TZ).time], ['Monday', '09:30']);
     for (const t of monthly!.info.nextActionTimes) {

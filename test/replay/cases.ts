@@ -165,6 +165,27 @@ export const REPLAY_CASES: ReplayCase[] = [
     },
     children: { 'deliverReport-daily-report': '-report' },
   },
+  {
+    workflow: 'dailyRunbook',
+    name: 'no-verified-backup',
+    kind: 'daily',
+    args: [{ webhookRetry: { baseDelaySeconds: 1 } }],
+    // With the backup-age step: no backup yet, so it warns.
+  },
+  { workflow: 'backupDatabase', name: 'verified', kind: 'backup', args: [{ trigger: 'manual' }] },
+  {
+    workflow: 'restoreTest',
+    name: 'file-missing',
+    kind: 'backup',
+    args: [{ id: 'backup-replay-missing' }],
+    // A backup whose file is gone: the restore test marks it unverified and pages.
+    setup: async (env) => {
+      await env.pool.query(
+        `INSERT INTO backups (id, trigger, status, file_path, sha256, source_counts)
+         VALUES ('backup-replay-missing', 'manual', 'verified', 'missing.dump', 'none', '{}')`,
+      );
+    },
+  },
   { workflow: 'monthlyRunbook', name: 'empty-month', kind: 'monthly', args: [{ retentionBatchSize: 100 }] },
   {
     workflow: 'monthlyRunbook',

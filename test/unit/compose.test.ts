@@ -134,4 +134,18 @@ describe('docker-compose.yml', () => {
     assert.match(dockerfile, /OPSFLOW_WORKFLOW_BUNDLE=\S+/);
     assert.match(dockerfile, /^USER (?!root)\w+/m);
   });
+
+  it('backs up with a pg_dump no older than the database it dumps, into a volume that outlives the worker', () => {
+    const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
+    const client = Number(/^ARG PG_CLIENT_MAJOR=(\d+)$/m.exec(dockerfile)?.[1]);
+    const server = Number(/^postgres:(\d+)/.exec(services['opsflow-db']!.image ?? '')?.[1]);
+    assert.ok(client >= server && server > 0, `pg_dump ${client} can dump PostgreSQL ${server}`);
+    assert.match(dockerfile, /OPSFLOW_PG_BIN_DIR=\/opt\/pgclient\/bin/);
+    const backupDir = /OPSFLOW_BACKUP_DIR=(\S+)/.exec(dockerfile)?.[1];
+    const volumes = (services.worker as { volumes?: string[] }).volumes ?? [];
+    assert.ok(
+      volumes.some((v) => v.endsWith(`:${backupDir}`)),
+      `the worker keeps ${backupDir} on a volume: ${volumes.join(', ')}`,
+    );
+  });
 });

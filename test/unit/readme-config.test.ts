@@ -69,6 +69,7 @@ const SAMPLES: Record<string, Sample> = {
   OPSFLOW_LOG_LEVEL: { value: 'debug' },
   OPSFLOW_LOG_FORMAT: { value: 'pretty' },
   OPSFLOW_OUTAGE_SEVERITY: { value: 'highlevel=P1' },
+  OPSFLOW_BACKUP_KEEP_DAILY: { value: '14' },
   OPSFLOW_ENCRYPTION_KEY: { value: KEY },
   OPSFLOW_PREVIOUS_ENCRYPTION_KEYS: { value: KEY },
   OPSFLOW_SDK_METRICS_BIND: { value: '0.0.0.0:9470' },

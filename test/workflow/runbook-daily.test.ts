@@ -89,7 +89,7 @@ describe('daily runbook', () => {
 
     assert.deepEqual(
       result.steps.map((s) => s.name),
-      ['integration health', 'token refresh', 'failed syncs', 'webhook retries', 'stuck work'],
+      ['integration health', 'token refresh', 'failed syncs', 'webhook retries', 'stuck work', 'backups'],
     );
     for (const s of result.steps) {
       assert.ok(s.durationMs >= 0 && s.summary.length > 0, `${s.name} has a duration and a summary`);
