@@ -28,6 +28,15 @@ export interface WorkerSetup {
 let runtimeInstalled = false;
 
 /**
+ * Workflows kept in the worker's sticky cache. The SDK's default scales with the heap limit (about 2,300 on a 4 GB
+ * heap), so an alert storm of open incidents, each waiting hours on a timer, kept thousands of them in memory and
+ * grew the worker by hundreds of megabytes. Beyond this many, the least recent is evicted and replayed from its
+ * history at its next task: an incident's history is a few dozen events, replayed in milliseconds
+ * (docs/benchmarks.md).
+ */
+const CACHED_WORKFLOWS = 250;
+
+/**
  * SDK messages that are expected at every start (the vendor queues run activities only; the bundler's statistics)
  * and say nothing an operator can act on: logged at debug, so a warning in the terminal means something.
  */
@@ -91,7 +100,12 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     // connections close; the process's own stop deadline (src/shutdown.ts) bounds a stop that still hangs.
     shutdownGraceTime: config.shutdownGraceMs,
   };
-  const main = await Worker.create({ ...shared, taskQueue: config.taskQueues.main, ...workflows });
+  const main = await Worker.create({
+    ...shared,
+    taskQueue: config.taskQueues.main,
+    ...workflows,
+    maxCachedWorkflows: CACHED_WORKFLOWS,
+  });
   const highlevel = await Worker.create({
     ...shared,
     taskQueue: config.taskQueues.highlevel,

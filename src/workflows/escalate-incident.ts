@@ -5,7 +5,9 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -21,6 +23,16 @@ export * from './incident/messages.js';
 export type * from './incident/types.js';
 
 const db = proxyActivities<Activities>(DATABASE_STEP);
+/**
+ * The same database steps (the `incidents` mirror upsert, the maintenance-window look-up: one query each, idempotent)
+ * as local activities: they run inside the workflow task that asks for them, without an activity task and a second
+ * workflow task each on the server. An escalation then goes deadline → one workflow task → the notice, which is what
+ * keeps thousands of open incidents escalating on time (docs/benchmarks.md). Histories from before the change keep
+ * their activity tasks (patch `incident-local-db-steps`).
+ */
+const localDb = proxyLocalActivities<Activities>(DATABASE_STEP);
+const LOCAL_DB_STEPS = 'incident-local-db-steps';
+const dbSteps = () => (patched(LOCAL_DB_STEPS) ? localDb : db);
 /**
  * A notice in flight when someone acknowledges is cancelled: no retry starts after the acknowledgement, and the
  * acknowledgement waits for the attempt under way (seconds) so its answer comes after the last send.
@@ -60,7 +72,7 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
   const mirror = async () => {
     const version = s.version;
     setCurrentDetails(detailsOf(s));
-    await db.recordIncident(s);
+    await dbSteps().recordIncident(s);
     mirrored = Math.max(mirrored, version);
   };
 
@@ -84,7 +96,7 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
   const currentHold = async (): Promise<{ by: string; until: number } | undefined> => {
     const t = now();
     if (s.snoozedUntil && Date.parse(s.snoozedUntil) > t) return { by: 'snooze', until: Date.parse(s.snoozedUntil) };
-    const window = await db.activeMaintenanceWindow({ severity: s.severity, source: s.source });
+    const window = await dbSteps().activeMaintenanceWindow({ severity: s.severity, source: s.source });
     if (window)
       return { by: `maintenance window ${window.id}`, until: Math.min(Date.parse(window.endsAt), t + HOLD_RECHECK_MS) };
     const quiet = policy.quiet && policy.quietHours ? quietUntil(t, policy.quietHours) : undefined;

@@ -256,6 +256,21 @@ export const REPLAY_CASES: ReplayCase[] = [
     },
   },
   {
+    workflow: 'escalateIncident',
+    name: 'opened-by-start-local-db-steps',
+    kind: 'incident',
+    // Opened by a plain start carrying the first trigger (the open's idempotency key with it); the mirror and the
+    // maintenance-window look-ups as local activities (patch incident-local-db-steps).
+    args: [{ ...incidentInput('replay-4', {}), opening: { key: 'replay-4-open' } }],
+    drive: async (handle) => {
+      await handle.executeUpdate('trigger', { args: [{ key: 'replay-4-open' }] });
+      await handle.executeUpdate('trigger', { args: [{ message: 'again', key: 'replay-4-second' }] });
+      await incidentReaches(handle, 'level 2', (s) => s.level >= 2);
+      await handle.executeUpdate('acknowledge', { args: [{ by: 'erin' }] });
+      await handle.executeUpdate('resolve', { args: [{ by: 'erin', ...POSTMORTEM }] });
+    },
+  },
+  {
     workflow: 'backfill',
     name: 'zoho-dry-run',
     kind: 'backfill',
