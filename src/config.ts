@@ -100,6 +100,10 @@ const EnvSchema = z.object({
     'expected 32-byte keys, base64-encoded, comma-separated',
   ),
   OPSFLOW_DEMO_SCALE: z.coerce.number({ error: 'expected a number' }).int().min(1).max(1000).default(1),
+  /** Database size (GB) the weekly report counts the days until, at the current growth. */
+  OPSFLOW_CAPACITY_THRESHOLD_GB: z.coerce.number({ error: 'expected a number' }).positive().max(1_000_000).default(50),
+  /** Failed records the daily report lists (most recent failures first). */
+  OPSFLOW_REPORT_FAILED_SYNCS: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(1000).default(20),
   /** A workflow bundle prebuilt by scripts/build-workflow-bundle.ts; without it the worker bundles at start. */
   OPSFLOW_WORKFLOW_BUNDLE: optionalString,
   /** host:port where the Temporal SDK runtime serves Prometheus metrics (e.g. 0.0.0.0:9464); unset: off, demo aside. */
@@ -245,6 +249,8 @@ export interface Config {
   /** Older keys that still decrypt (key rotation); the current key encrypts. */
   previousEncryptionKeys?: Buffer[];
   demoScale: number;
+  /** Runbook reports: the weekly capacity threshold and how many failed records the daily report lists. */
+  reports: { capacityThresholdBytes: number; failedSyncsListed: number };
   /** Path of a prebuilt workflow bundle (OPSFLOW_WORKFLOW_BUNDLE). */
   workflowBundle?: string;
   /** When the monitor pages an integration's outage and resolves it (see src/incidents/outages.ts). */
@@ -400,6 +406,10 @@ export function loadConfig(env: Env): Config {
     encryptionKey: e.OPSFLOW_ENCRYPTION_KEY ? Buffer.from(e.OPSFLOW_ENCRYPTION_KEY, 'base64') : undefined,
     previousEncryptionKeys: e.OPSFLOW_PREVIOUS_ENCRYPTION_KEYS.map((k) => Buffer.from(k, 'base64')),
     demoScale: e.OPSFLOW_DEMO_SCALE,
+    reports: {
+      capacityThresholdBytes: Math.round(e.OPSFLOW_CAPACITY_THRESHOLD_GB * 1024 ** 3),
+      failedSyncsListed: e.OPSFLOW_REPORT_FAILED_SYNCS,
+    },
     workflowBundle: e.OPSFLOW_WORKFLOW_BUNDLE ? resolve(e.OPSFLOW_WORKFLOW_BUNDLE) : undefined,
     metrics: {
       sdkBind: sdkMetricsBind,

@@ -1,4 +1,5 @@
 import { heartbeat } from '@temporalio/activity';
+import { listFailedRecords, type FailedRecord } from '../reports/failed-syncs.js';
 import type { ActivityDeps } from './deps.js';
 import { ENTITIES, countBy } from './runbooks-metrics.js';
 
@@ -92,6 +93,14 @@ export function createDailyRunbookActivities({
         [input.asOf],
       );
       return Object.fromEntries(ENTITIES.map((e) => [e, { records: records[e] ?? 0, attempts: attempts[e] ?? 0 }]));
+    },
+
+    /**
+     * The failed records of the same 24 hours, most recent failure first, as many as the daily report lists
+     * (`OPSFLOW_REPORT_FAILED_SYNCS`): entity, id, error class, last message, attempts, first and last failure.
+     */
+    async listFailedSyncs(input: { asOf: string }): Promise<FailedRecord[]> {
+      return listFailedRecords(pool, input.asOf, config.reports.failedSyncsListed);
     },
 
     /**

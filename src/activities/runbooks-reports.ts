@@ -31,7 +31,7 @@ export function createReportActivities({ pool, config }: Pick<ActivityDeps, 'poo
       idempotencyKey: `report/${report.id}`,
       subject: `[${report.health}] ${report.title}`,
       text: renderSummary(report, link),
-      html: renderHtml(report),
+      html: renderHtml(report, { link }),
       link,
       severity: report.health,
       level: 1,
@@ -42,7 +42,7 @@ export function createReportActivities({ pool, config }: Pick<ActivityDeps, 'poo
   return {
     /** Builds the report's sections from the figures and stores it once per run; answers its id. */
     async storeReport(input: ReportInput): Promise<string> {
-      return saveReport(pool, buildReport(input));
+      return saveReport(pool, buildReport(input, new Date(), config.api.publicUrl));
     },
 
     /** The stored report as an email (full HTML with charts) and a webhook summary, to the operations level. */

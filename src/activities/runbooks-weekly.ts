@@ -1,4 +1,29 @@
 import { SECURITY_EVENT_TYPES } from '../api/security-events.js';
+import type { Pool } from '../db/pool.js';
+import { attentionItems, type AttentionItem } from '../reports/attention.js';
+import {
+  backupActivity,
+  backupsConfigured,
+  lastVerifiedBackup,
+  type BackupActivity,
+  type LastVerifiedBackup,
+} from '../reports/backups.js';
+import { capacityGrowth, capacitySnapshot, type CapacityGrowth, type CapacitySnapshot } from '../reports/capacity.js';
+import {
+  alertActivity,
+  incidentActivity,
+  openAlerts,
+  type AlertActivity,
+  type IncidentActivity,
+  type OpenAlert,
+} from '../reports/incidents.js';
+import {
+  installActivity,
+  installSnapshot,
+  type InstallActivity,
+  type InstallSnapshot,
+} from '../reports/installations.js';
+import { uptimeStats, type UptimeStats } from '../reports/uptime.js';
 import type { ActivityDeps } from './deps.js';
 import {
   ENTITIES,
@@ -30,13 +55,34 @@ export interface PeriodFigures {
   sync: SyncStats[];
   alertsFired: Record<string, number>;
   incidentsOpened: Record<string, number>;
+  uptime: UptimeStats[];
+  installs: InstallActivity;
+  incidents: IncidentActivity;
+  alerts: AlertActivity;
+  backups: BackupActivity;
+}
+
+/** Figures that describe a moment (the run's), not a week: last week's come from the previous weekly report. */
+export interface WeeklySnapshot {
+  asOf: string;
+  installations: InstallSnapshot;
+  capacity: CapacitySnapshot;
+  openAlerts: OpenAlert[];
+  backupsConfigured: boolean;
+  lastVerifiedBackup: LastVerifiedBackup | null;
 }
 
 export interface WeeklyFigures {
   installationsByStatus: Record<string, number>;
+  /** Active tokens expiring within 24 h that no refresh will renew first (see installSnapshot). */
   tokensExpiring24h: number;
   thisWeek: PeriodFigures;
   previousWeek: PeriodFigures;
+  snapshot: WeeklySnapshot;
+  /** The snapshot of the previous weekly report, null when there is none (or it predates snapshots). */
+  previousSnapshot: WeeklySnapshot | null;
+  growth: CapacityGrowth;
+  attention: AttentionItem[];
 }
 
 /** Failed-authentication and token-abuse patterns worth an operator's look. */
@@ -67,21 +113,41 @@ export const HOT_TABLES = [
   'payments',
 ];
 
+/** Awaits every promise of an object at once, keeping the keys (plain values pass through). */
+async function allOf<T extends Record<string, unknown>>(parts: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const values = await Promise.all(Object.values(parts));
+  return Object.fromEntries(Object.keys(parts).map((k, i) => [k, values[i]])) as { [K in keyof T]: Awaited<T[K]> };
+}
+
+/** The snapshot stored by the newest weekly report of an earlier week (its period ends before `periodEnd`). */
+async function previousWeeklySnapshot(pool: Pool, periodEnd: Date): Promise<WeeklySnapshot | null> {
+  const { rows } = await pool.query<{ snapshot: WeeklySnapshot | null }>(
+    `SELECT data->'figures'->'snapshot' AS snapshot FROM runbook_reports
+      WHERE kind = 'weekly' AND period_end < $1 ORDER BY period_end DESC, created_at DESC LIMIT 1`,
+    [periodEnd],
+  );
+  return rows[0]?.snapshot ?? null;
+}
+
 /**
  * The weekly runbook's figures and chores.
  *
  * @example
  * const { collectWeeklyFigures } = createWeeklyRunbookActivities({ pool });
  */
-export function createWeeklyRunbookActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
+export function createWeeklyRunbookActivities({ pool, config }: Pick<ActivityDeps, 'pool' | 'config'>) {
   async function period(from: Date, to: Date): Promise<PeriodFigures> {
     const range = [from, to];
-    const [installs, tokenRefreshes, securityEvents, api, sync, alertsFired, incidentsOpened] = await Promise.all([
-      pool.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM hl_installations WHERE installed_at >= $1 AND installed_at < $2',
-        range,
-      ),
-      countBy(
+    return allOf({
+      from: from.toISOString(),
+      to: to.toISOString(),
+      newInstallations: pool
+        .query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM hl_installations WHERE installed_at >= $1 AND installed_at < $2',
+          range,
+        )
+        .then((r) => r.rows[0]!.n),
+      tokenRefreshes: countBy(
         pool,
         `SELECT outcome AS key, count(*) AS n FROM token_refresh_logs
           WHERE created_at >= $1 AND created_at < $2 GROUP BY outcome`,
@@ -89,7 +155,7 @@ export function createWeeklyRunbookActivities({ pool }: Pick<ActivityDeps, 'pool
       ),
       // Refused requests (security_events) beside the installation and token trail (hl_audit_log); the two name
       // their types apart (auth.*, webhook.*, oauth.* against installation.*, token.*).
-      countBy(
+      securityEvents: countBy(
         pool,
         `SELECT type AS key, count(*) AS n FROM (
            SELECT type, created_at FROM security_events
@@ -97,32 +163,37 @@ export function createWeeklyRunbookActivities({ pool }: Pick<ActivityDeps, 'pool
           WHERE created_at >= $1 AND created_at < $2 GROUP BY type`,
         range,
       ),
-      apiUsage(pool, dayOf(from), dayOf(to)),
-      syncStats(pool, from, to),
-      countBy(
+      api: apiUsage(pool, dayOf(from), dayOf(to)),
+      sync: syncStats(pool, from, to),
+      alertsFired: countBy(
         pool,
         `SELECT rule_id AS key, count(*) AS n FROM alert_events
           WHERE state = 'firing' AND created_at >= $1 AND created_at < $2 GROUP BY rule_id`,
         range,
       ),
-      countBy(
+      incidentsOpened: countBy(
         pool,
         `SELECT severity AS key, count(*) AS n FROM incidents
           WHERE opened_at >= $1 AND opened_at < $2 GROUP BY severity`,
         range,
       ),
-    ]);
-    return {
-      from: from.toISOString(),
-      to: to.toISOString(),
-      newInstallations: installs.rows[0]!.n,
-      tokenRefreshes,
-      securityEvents,
-      api,
-      sync,
-      alertsFired,
-      incidentsOpened,
-    };
+      uptime: uptimeStats(pool, from, to),
+      installs: installActivity(pool, from, to),
+      incidents: incidentActivity(pool, from, to),
+      alerts: alertActivity(pool, from, to),
+      backups: backupActivity(pool, from, to),
+    });
+  }
+
+  function snapshot(asOf: Date): Promise<WeeklySnapshot> {
+    return allOf({
+      asOf: asOf.toISOString(),
+      installations: installSnapshot(pool, asOf),
+      capacity: capacitySnapshot(pool),
+      openAlerts: openAlerts(pool, asOf),
+      backupsConfigured: backupsConfigured(pool),
+      lastVerifiedBackup: lastVerifiedBackup(pool, asOf),
+    });
   }
 
   return {
@@ -132,17 +203,33 @@ export function createWeeklyRunbookActivities({ pool }: Pick<ActivityDeps, 'pool
      */
     async collectWeeklyFigures(input: { asOf: string }): Promise<WeeklyFigures> {
       const end = weekEnd(input.asOf);
-      const [byStatus, expiring, thisWeek, previousWeek] = await Promise.all([
+      const asOf = new Date(input.asOf);
+      const start = new Date(end.getTime() - 7 * DAY);
+      const [byStatus, now, previousSnapshot, thisWeek, previousWeek, attention] = await Promise.all([
         countBy(pool, 'SELECT status AS key, count(*) AS n FROM hl_installations GROUP BY status', []),
-        pool.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM hl_installations
-            WHERE status = 'active' AND expires_at < $1::timestamptz + interval '24 hours'`,
-          [input.asOf],
-        ),
-        period(new Date(end.getTime() - 7 * DAY), end),
-        period(new Date(end.getTime() - 14 * DAY), new Date(end.getTime() - 7 * DAY)),
+        snapshot(asOf),
+        previousWeeklySnapshot(pool, end),
+        period(start, end),
+        period(new Date(end.getTime() - 14 * DAY), start),
+        attentionItems(pool, start, end, asOf, config.api.publicUrl),
       ]);
-      return { installationsByStatus: byStatus, tokensExpiring24h: expiring.rows[0]!.n, thisWeek, previousWeek };
+      const days = previousSnapshot ? (asOf.getTime() - Date.parse(previousSnapshot.asOf)) / DAY : 0;
+      return {
+        installationsByStatus: byStatus,
+        tokensExpiring24h: now.installations.tokensNotRefreshed24h,
+        thisWeek,
+        previousWeek,
+        snapshot: now,
+        previousSnapshot,
+        growth: capacityGrowth(
+          now.capacity,
+          previousSnapshot?.capacity,
+          previousSnapshot?.asOf ?? null,
+          days,
+          config.reports.capacityThresholdBytes,
+        ),
+        attention,
+      };
     },
 
     /** Failed syncs and webhook deliveries last touched more than `olderThanDays` ago become `abandoned`. */

@@ -1,7 +1,9 @@
 /**
  * The operator CLI: `npm run opsflow -- backfill start --integration zoho --entities customers,invoices
- * --mode unsynced [--since ISO] [--until ISO] [--dry-run] [--max-rpm N] [--follow]`, and
- * `npm run opsflow -- backfill status|pause|resume|cancel <id>`. Talks to the HTTP API: OPSFLOW_API_URL
+ * --mode unsynced [--since ISO] [--until ISO] [--dry-run] [--max-rpm N] [--follow]`,
+ * `npm run opsflow -- backfill status|pause|resume|cancel <id>`, and
+ * `npm run opsflow -- backfill retry-failed --entity invoices [--report <id>] [--follow]`, which retries exactly the
+ * failed records of that entity the newest daily report (or `--report`) lists, as the report's retry link does. Talks to the HTTP API: OPSFLOW_API_URL
  * (default http://127.0.0.1:3000) and OPSFLOW_API_TOKEN (default: the demo token in .data/api-token).
  */
 import { readFileSync } from 'node:fs';
@@ -55,6 +57,30 @@ async function follow(id: string): Promise<Backfill> {
   }
 }
 
+/** Retries the failed records of one entity that a daily report lists (the newest one unless `reportId`). */
+async function retryFailed(entity: string | undefined, reportId: string | undefined, wait: boolean): Promise<number> {
+  if (!entity) {
+    console.error(
+      'usage: opsflow backfill retry-failed --entity <customers|subscriptions|invoices|payments> [--report <id>]',
+    );
+    return 2;
+  }
+  let id = reportId;
+  if (!id) {
+    const { reports } = await api<{ reports: Array<{ id: string }> }>('GET', '/reports?kind=daily&limit=1');
+    id = reports[0]?.id;
+    if (!id) throw new Error('no daily report yet: run the daily runbook first');
+  }
+  const started = await api<{ id: string; records: number[] }>(
+    'POST',
+    `/reports/${encodeURIComponent(id)}/retry-failed/${encodeURIComponent(entity)}`,
+  );
+  console.log(`started ${started.id}: retrying ${started.records.length} failed ${entity} listed by ${id}`);
+  if (!wait) return 0;
+  const done = await follow(started.id);
+  return done.status === 'completed' ? 0 : 1;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -68,13 +94,16 @@ async function main(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean', default: false },
       'max-rpm': { type: 'string' },
       follow: { type: 'boolean', default: false },
+      entity: { type: 'string' },
+      report: { type: 'string' },
     },
   });
   const [resource, action, id] = positionals;
   if (resource !== 'backfill' || !action) {
-    console.error('usage: opsflow backfill start|status|pause|resume|cancel [id] [options]');
+    console.error('usage: opsflow backfill start|status|pause|resume|cancel|retry-failed [id] [options]');
     return 2;
   }
+  if (action === 'retry-failed') return retryFailed(values.entity, values.report, values.follow);
   if (action === 'start') {
     const entities =
       values.entities?.split(',') ??

@@ -5,6 +5,10 @@ const cell = (v: string | number) => String(v).replace(/\|/g, '\\|');
 function section(s: ReportSection): string[] {
   const out = [`## ${s.title}`, ''];
   if (s.text) out.push(s.text, '');
+  if (s.links?.length) {
+    for (const l of s.links) out.push(l.method ? `- ${l.text}: \`${l.method} ${l.href}\`` : `- [${l.text}](${l.href})`);
+    out.push('');
+  }
   if (s.table) {
     out.push(`| ${s.table.columns.map(cell).join(' | ')} |`, `|${s.table.columns.map(() => ' --- ').join('|')}|`);
     for (const row of s.table.rows) out.push(`| ${row.map(cell).join(' | ')} |`);
@@ -12,7 +16,8 @@ function section(s: ReportSection): string[] {
   }
   if (s.chart && !s.table) {
     const [a, b] = s.chart.series;
-    out.push(`| | ${cell(a)} | ${cell(b)} |`, '| --- | --- | --- |');
+    const unit = s.chart.unit ? ` (${s.chart.unit})` : '';
+    out.push(`| ${cell(s.chart.labelAxis ?? '')} | ${cell(a)}${unit} | ${cell(b)}${unit} |`, '| --- | --- | --- |');
     for (const bar of s.chart.bars) out.push(`| ${cell(bar.label)} | ${bar.values[0]} | ${bar.values[1]} |`);
     out.push('');
   }

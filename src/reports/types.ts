@@ -8,6 +8,8 @@ export type Verdict = 'HEALTHY' | 'DEGRADED' | 'UNHEALTHY';
 
 /** A table of figures; cells are plain strings or numbers. */
 export interface ReportTable {
+  /** Its name for `GET /reports/:id?format=csv&table=<name>` (else derived from the section's title). */
+  name?: string;
   columns: string[];
   rows: Array<Array<string | number>>;
 }
@@ -19,13 +21,25 @@ export interface ReportTable {
 export interface ReportChart {
   series: [string, string];
   unit?: string;
+  /** What the bars measure and what they are grouped by, printed on the chart's axes. */
+  valueAxis?: string;
+  labelAxis?: string;
   bars: Array<{ label: string; values: [number, number] }>;
 }
 
-/** One section of a report: a heading, optional prose, and a table and/or a chart. */
+/** A link in a report (to an incident, a run, or an action), shown as its text. */
+export interface ReportLink {
+  text: string;
+  href: string;
+  /** How the link is used when it is not a page to open: `POST` with the operator token. */
+  method?: 'POST';
+}
+
+/** One section of a report: a heading, optional prose and links, and a table and/or a chart. */
 export interface ReportSection {
   title: string;
   text?: string;
+  links?: ReportLink[];
   table?: ReportTable;
   chart?: ReportChart;
 }

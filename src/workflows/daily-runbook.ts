@@ -59,13 +59,19 @@ export async function dailyRunbook(input: DailyRunbookInput = {}): Promise<RunSt
   // The run's window, from workflow time: the same on every replay and on every worker.
   const asOf = workflowInfo().startTime.toISOString();
   const dayBefore = new Date(Date.parse(asOf) - 86_400_000).toISOString();
+  let failedRecords: Awaited<ReturnType<Activities['listFailedSyncs']>> | undefined;
 
   const steps: StepDefinition[] = [
     ['integration health', integrationHealth],
     ['token refresh', () => refreshTokensStep(asOf)],
     [
       'failed syncs',
-      async () => retryFailedSyncs(await figures.countFailedSyncs({ asOf }), { since: dayBefore, until: asOf }),
+      async () => {
+        const counts = await figures.countFailedSyncs({ asOf });
+        // Listed before the retry below starts, so the report names the records as they failed.
+        if (patched('daily-report-failed-records')) failedRecords = await figures.listFailedSyncs({ asOf });
+        return retryFailedSyncs(counts, { since: dayBefore, until: asOf });
+      },
     ],
     ['webhook retries', () => webhookRetries({ ...WEBHOOK_RETRY, ...input.webhookRetry })],
     ['stuck work', () => stuckWork(asOf)],
@@ -81,6 +87,7 @@ export async function dailyRunbook(input: DailyRunbookInput = {}): Promise<RunSt
     periodEnd: asOf,
     figures: {
       failedSyncs: data['failed syncs'],
+      failedRecords,
       webhooks: data['webhook retries'],
       stuck: data['stuck work'],
       tokens: data['token refresh'],

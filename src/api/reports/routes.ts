@@ -1,10 +1,18 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { randomBytes } from 'node:crypto';
+import { ZOHO_ENTITIES } from '../../backfill/entities.js';
+import { recordIdsByEntity, type FailedRecord } from '../../reports/failed-syncs.js';
 import { renderHtml } from '../../reports/html.js';
 import { renderMarkdown } from '../../reports/markdown.js';
 import { listReports, loadReport } from '../../reports/store.js';
+import { reportTables, toCsv } from '../../reports/tables.js';
+import type { Report } from '../../reports/types.js';
+import { Integration } from '../../temporal/search-attributes.js';
+import { idTimestamp, startRun } from '../../temporal/start.js';
+import type { BackfillInput, BackfillStatus } from '../../workflows/backfill.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { COMMON_ERRORS, NOT_FOUND } from '../schemas.js';
+import { COMMON_ERRORS, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
 
 const Listing = z
   .object({
@@ -38,12 +46,22 @@ const listRoute = createRoute({
   },
 });
 
+const ReportId = z.string().min(1).max(200);
+
 const getRoute = createRoute({
   method: 'get',
   path: '/reports/{id}',
-  summary: 'One report as JSON, HTML (with charts) or Markdown, chosen by the Accept header',
+  summary:
+    'One report as JSON, HTML (with charts) or Markdown, chosen by the Accept header or `format`; one of its tables ' +
+    'as CSV with `format=csv&table=<name>` (the JSON lists the tables)',
   tags: ['reports'],
-  request: { params: z.object({ id: z.string().min(1).max(200) }) },
+  request: {
+    params: z.object({ id: ReportId }),
+    query: z.object({
+      format: z.enum(['json', 'html', 'markdown', 'csv']).optional(),
+      table: z.string().min(1).max(100).optional().openapi({ description: 'With format=csv: the table to export' }),
+    }),
+  },
   responses: {
     200: {
       description: 'The report',
@@ -51,6 +69,36 @@ const getRoute = createRoute({
         'application/json': { schema: z.object({}).passthrough().openapi('Report') },
         'text/html': { schema: z.string() },
         'text/markdown': { schema: z.string() },
+        'text/csv': { schema: z.string() },
+      },
+    },
+    ...COMMON_ERRORS,
+    ...NOT_FOUND,
+  },
+});
+
+const retryRoute = createRoute({
+  method: 'post',
+  path: '/reports/{id}/retry-failed/{entity}',
+  summary:
+    "Retry exactly the failed records a daily report lists for one entity: a ZOHO backfill in `failed` mode over those records' ids",
+  tags: ['reports'],
+  request: {
+    params: z.object({ id: ReportId, entity: z.enum(ZOHO_ENTITIES) }),
+    headers: IdempotencyHeaders,
+  },
+  responses: {
+    201: {
+      description: 'The backfill started',
+      content: {
+        'application/json': {
+          schema: z.object({
+            id: z.string(),
+            workflowId: z.string(),
+            status: z.string(),
+            records: z.array(z.number()),
+          }),
+        },
       },
     },
     ...COMMON_ERRORS,
@@ -83,12 +131,20 @@ export function preferredFormat(accept: string | undefined): 'json' | 'html' | '
 }
 
 /**
- * Runbook reports: `GET /reports?kind=` lists them; `GET /reports/:id` answers JSON, HTML or Markdown by `Accept`.
+ * Runbook reports: `GET /reports?kind=` lists them; `GET /reports/:id` answers JSON, HTML or Markdown by `Accept`
+ * (or `format`), or one table as CSV; `POST /reports/:id/retry-failed/:entity` retries the failed records a daily
+ * report lists for that entity.
  *
  * @example
  * app.route('/', reportRoutes(deps));
  */
-export function reportRoutes({ pool }: Pick<ApiDeps, 'pool'>) {
+export function reportRoutes({ pool, client, config }: Pick<ApiDeps, 'pool' | 'client' | 'config'>) {
+  async function reportOf(id: string): Promise<Report> {
+    const report = await loadReport(pool, id);
+    if (!report) throw new ApiError(404, 'not_found', `No report ${id}`);
+    return report;
+  }
+
   return new OpenAPIHono()
     .openapi(listRoute, async (c) => {
       const { kind, limit } = c.req.valid('query');
@@ -96,16 +152,77 @@ export function reportRoutes({ pool }: Pick<ApiDeps, 'pool'>) {
     })
     .openapi(getRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const report = await loadReport(pool, id);
-      if (!report) throw new ApiError(404, 'not_found', `No report ${id}`);
+      const { format, table } = c.req.valid('query');
+      const report = await reportOf(id);
+      const tables = reportTables(report);
       c.header('vary', 'Accept');
-      switch (preferredFormat(c.req.header('accept'))) {
+      switch (format ?? preferredFormat(c.req.header('accept'))) {
+        case 'csv': {
+          if (!table) throw new ApiError(400, 'validation_failed', 'query.table: required with format=csv');
+          const found = tables.find((t) => t.name === table);
+          if (!found) {
+            throw new ApiError(404, 'not_found', `table: report ${id} has no table ${table}`, {
+              field: 'query.table',
+              tables: tables.map((t) => t.name),
+            });
+          }
+          return c.body(toCsv(found), 200, {
+            'content-type': 'text/csv; charset=utf-8; header=present',
+            'content-disposition': `attachment; filename="${id}-${found.name}.csv"`,
+          });
+        }
         case 'html':
-          return c.html(renderHtml(report), 200);
+          return c.html(renderHtml(report, { link: `/reports/${encodeURIComponent(id)}` }), 200);
         case 'markdown':
           return c.body(renderMarkdown(report), 200, { 'content-type': 'text/markdown; charset=utf-8' });
         default:
-          return c.json(report as unknown as Record<string, unknown>, 200);
+          return c.json(
+            {
+              ...(report as unknown as Record<string, unknown>),
+              tables: tables.map((t) => ({
+                name: t.name,
+                section: t.section,
+                columns: t.columns,
+                rows: t.rows.length,
+                csv: `/reports/${encodeURIComponent(id)}?format=csv&table=${encodeURIComponent(t.name)}`,
+              })),
+            },
+            200,
+          );
       }
+    })
+    .openapi(retryRoute, async (c) => {
+      const { id, entity } = c.req.valid('param');
+      const key = c.req.valid('header')['idempotency-key'];
+      const report = await reportOf(id);
+      const listed = report.figures.failedRecords as FailedRecord[] | undefined;
+      const records = recordIdsByEntity(listed ?? [])[entity];
+      if (!records?.length) {
+        throw new ApiError(404, 'not_found', `entity: report ${id} lists no failed ${entity}`, { field: 'entity' });
+      }
+      const workflowId = key
+        ? `backfill-zoho-${key}`
+        : `backfill-zoho-${idTimestamp(new Date())}-${randomBytes(3).toString('hex')}`;
+      const input: BackfillInput = {
+        integration: 'zoho',
+        entities: [entity],
+        mode: 'failed',
+        recordIds: { [entity]: records },
+      };
+      const { handle } = await startRun(client, {
+        workflow: 'backfill',
+        workflowId,
+        taskQueue: config.taskQueues.main,
+        kind: 'backfill',
+        summary: `Backfill: retry the ${records.length} failed ${entity} of report ${id}`,
+        args: [input],
+        searchAttributes: [{ key: Integration, value: 'zoho' }],
+        reuseExisting: Boolean(key),
+      });
+      const status = await handle
+        .query<BackfillStatus>('status')
+        .then((st) => st.status)
+        .catch(() => 'running' as const);
+      return c.json({ id: handle.workflowId, workflowId: handle.workflowId, status, records }, 201);
     });
 }
