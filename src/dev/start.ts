@@ -6,7 +6,7 @@ import { close, listen } from '../api/server.js';
 import { loadConfigOrExit, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { activityDepsFor, openServices } from '../services.js';
-import { applySchedules } from '../schedules.js';
+import { applySchedules, declaredSchedules } from '../schedules.js';
 import { createShutdown, type Shutdown } from '../shutdown.js';
 import { createWorkers, installRuntimeLogger, superviseWorkers } from '../worker.js';
 import { seedDemoData } from './seed/index.js';
@@ -60,6 +60,12 @@ async function run(config: Config, log: Logger, shutdown: Shutdown): Promise<voi
   superviseWorkers(workers, shutdown, log);
   // Create or update the declared schedules (never duplicates; unchanged ones are left alone, paused stays paused).
   log.info({ schedules: await applySchedules(services.client, config) }, 'schedules applied');
+  // Demo mode: a first backup now rather than at 02:00, so GET /backups and the reports have a verified one.
+  if (config.demo && (await services.pool.query('SELECT 1 FROM backups LIMIT 1')).rowCount === 0) {
+    const backup = declaredSchedules(config).find((s) => s.kind === 'backup')!;
+    await services.client.schedule.getHandle(backup.id).trigger();
+    log.info({ schedule: backup.id }, 'demo: first backup started');
+  }
   const app = createApp({
     config,
     client: services.client,

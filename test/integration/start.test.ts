@@ -141,6 +141,12 @@ describe('npm start', () => {
       const res = await call(`/runbooks/runs/${id}`);
       return res.status === 200 && ((await res.json()) as { status: string }).status === 'completed';
     }, 60_000);
+    // The demo's first backup runs at start with the pg_dump found or fetched then, and verifies.
+    assert.match(run.output(), /backups use pg_dump \(PostgreSQL\) \d+/);
+    await eventually(async () => {
+      const res = await call('/backups?status=verified');
+      return res.status === 200 && ((await res.json()) as { backups: unknown[] }).backups.length === 1;
+    }, 60_000);
     // The worker's Temporal metrics are part of GET /metrics under npm start (OPSFLOW_SDK_METRICS_BIND).
     const metrics = await (await call('/metrics')).text();
     assert.match(metrics, /^temporal_/m, 'GET /metrics carries the worker SDK metrics');
