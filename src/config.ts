@@ -90,6 +90,10 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'expected letters, digits, dots, dashes or underscores')
     .default(''),
+  /** The task queues this worker process polls (a deployment can run each queue in its own processes). */
+  OPSFLOW_WORKER_QUEUES: csv
+    .transform((l) => (l.length === 0 ? ['main', 'highlevel', 'zoho'] : l))
+    .pipe(z.array(z.enum(['main', 'highlevel', 'zoho'], { error: 'expected main, highlevel or zoho' })).min(1)),
   OPSFLOW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Unset: pretty on a terminal, JSON lines otherwise (decided by the logger, which sees stdout). */
   OPSFLOW_LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'expected json or pretty' }).optional(),
@@ -235,6 +239,8 @@ export interface Config {
   cacheDir: string;
   timeZone: string;
   taskQueues: TaskQueues;
+  /** The queues this process's workers poll (OPSFLOW_WORKER_QUEUES); all three by default. */
+  workerQueues: Array<keyof TaskQueues>;
   /** Server-side rate limits of the vendor queues, in activity starts per second across all workers. */
   queueLimits: { highlevel: number; zoho: number };
   /**
@@ -399,6 +405,7 @@ export function loadConfig(env: Env): Config {
     cacheDir: e.OPSFLOW_CACHE_DIR ?? join(cacheRoot, 'opsflow'),
     timeZone: e.OPSFLOW_TIMEZONE,
     taskQueues: taskQueuesFor(e.OPSFLOW_TASK_QUEUE_PREFIX),
+    workerQueues: [...new Set(e.OPSFLOW_WORKER_QUEUES)],
     queueLimits: { highlevel: e.HIGHLEVEL_QUEUE_ACTIVITIES_PER_SECOND, zoho: e.ZOHO_QUEUE_ACTIVITIES_PER_SECOND },
     idPrefix: e.OPSFLOW_TASK_QUEUE_PREFIX,
     logLevel: e.OPSFLOW_LOG_LEVEL,

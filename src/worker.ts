@@ -77,7 +77,8 @@ export function installRuntimeLogger(log: Logger, level: Config['logLevel'], met
 }
 
 /**
- * Creates Opsflow's workers: the main queue runs every workflow and the general activities.
+ * Creates Opsflow's workers for the queues in `config.workerQueues`: the main queue runs every workflow and the
+ * general activities; `highlevel` and `zoho` run the vendors' calls.
  *
  * @example
  * const workers = await createWorkers({ config, connection, deps });
@@ -100,26 +101,34 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     // connections close; the process's own stop deadline (src/shutdown.ts) bounds a stop that still hangs.
     shutdownGraceTime: config.shutdownGraceMs,
   };
-  const main = await Worker.create({
-    ...shared,
-    taskQueue: config.taskQueues.main,
-    ...workflows,
-    maxCachedWorkflows: CACHED_WORKFLOWS,
-  });
-  const highlevel = await Worker.create({
-    ...shared,
-    taskQueue: config.taskQueues.highlevel,
-    // Server-side, so all workers together stay at 80 % of HighLevel's per-location burst (one call per activity).
-    maxTaskQueueActivitiesPerSecond: config.queueLimits.highlevel,
-  });
-  const zoho = await Worker.create({
-    ...shared,
-    taskQueue: config.taskQueues.zoho,
-    // A backfill page makes many calls per activity: ZOHO calls are bounded by the organization's call budget
-    // in the client (src/integrations/call-budget.ts); this only spreads activity starts.
-    maxTaskQueueActivitiesPerSecond: config.queueLimits.zoho,
-  });
-  return [main, highlevel, zoho];
+  const create: Record<keyof Config['taskQueues'], () => Promise<Worker>> = {
+    main: () =>
+      Worker.create({
+        ...shared,
+        taskQueue: config.taskQueues.main,
+        ...workflows,
+        maxCachedWorkflows: CACHED_WORKFLOWS,
+      }),
+    highlevel: () =>
+      Worker.create({
+        ...shared,
+        taskQueue: config.taskQueues.highlevel,
+        // Server-side, so all workers together stay at 80 % of HighLevel's per-location burst (one call per activity).
+        maxTaskQueueActivitiesPerSecond: config.queueLimits.highlevel,
+      }),
+    zoho: () =>
+      Worker.create({
+        ...shared,
+        taskQueue: config.taskQueues.zoho,
+        // A backfill page makes many calls per activity: ZOHO calls are bounded by the organization's call budget
+        // in the client (src/integrations/call-budget.ts); this only spreads activity starts.
+        maxTaskQueueActivitiesPerSecond: config.queueLimits.zoho,
+      }),
+  };
+  // A deployment may run each queue in processes of its own (OPSFLOW_WORKER_QUEUES); by default one runs all three.
+  const workers: Worker[] = [];
+  for (const queue of config.workerQueues) workers.push(await create[queue]());
+  return workers;
 }
 
 /**

@@ -2,6 +2,9 @@
  * The test run: starts one stack for the whole run (test/stack.ts: Temporal dev server, embedded PostgreSQL with a
  * migrated template database, SMTP capture, the workflow bundle), then runs every test file with Node's test runner.
  * Test files reach the shared stack through `test/harness.ts`.
+ *
+ * `--topology` (`npm run test:topology`) runs the integration, reliability and topology suites on the production
+ * Temporal server on PostgreSQL instead (see test/stack.ts); the topology suite runs only then.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -11,18 +14,32 @@ import { startPrivateStack } from './stack.js';
 const ROOT = new URL('..', import.meta.url).pathname;
 const RUN_DIR = join(ROOT, '.data', `test-run-${process.pid}`);
 
-function testFiles(dir: string, filter: string[]): string[] {
+/** The suites the topology run covers by default. */
+const TOPOLOGY_SUITES = ['test/integration/', 'test/reliability/', 'test/topology/'];
+
+function testFiles(dir: string): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
-    if (statSync(path).isDirectory()) found.push(...testFiles(path, filter));
+    if (statSync(path).isDirectory()) found.push(...testFiles(path));
     else if (entry.endsWith('.test.ts')) found.push(path);
   }
-  return found.filter((f) => filter.length === 0 || filter.some((part) => f.includes(part))).sort();
+  return found;
+}
+
+function selected(files: string[], filter: string[], topology: boolean): string[] {
+  const inRun = (f: string) =>
+    topology ? TOPOLOGY_SUITES.some((suite) => f.includes(suite)) : !f.includes('test/topology/');
+  const chosen = filter.length === 0 ? files.filter(inRun) : files.filter((f) => filter.some((p) => f.includes(p)));
+  return chosen.sort();
 }
 
 async function main(): Promise<number> {
-  const filter = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const topology = args.includes('--topology');
+  const filter = args.filter((a) => a !== '--topology');
+  // Every process of the run (the fault tests start stacks of their own) runs on the same kind of server.
+  if (topology) process.env.OPSFLOW_TEST_TOPOLOGY = '1';
   const started = Date.now();
   const { stackFile, stop } = await startPrivateStack({ dir: RUN_DIR }).catch((err: unknown) => {
     throw new Error(`The test stack did not start: ${err instanceof Error ? err.message : String(err)}`);
@@ -30,7 +47,7 @@ async function main(): Promise<number> {
   try {
     console.log(`test stack ready in ${Math.round((Date.now() - started) / 1000)} s`);
 
-    const files = testFiles(join(ROOT, 'test'), filter);
+    const files = selected(testFiles(join(ROOT, 'test')), filter, topology);
     console.log(`running ${files.length} test files`);
     return await new Promise<number>((resolve) => {
       const child = spawn(
@@ -45,7 +62,11 @@ async function main(): Promise<number> {
         ],
         { cwd: ROOT, stdio: 'inherit', env: { ...process.env, OPSFLOW_TEST_STACK: stackFile } },
       );
-      child.on('exit', (code) => resolve(code ?? 1));
+      child.on('exit', (code) => {
+        const mode = topology ? 'Temporal server on PostgreSQL' : 'Temporal dev server';
+        console.log(`${files.length} test files on the ${mode} in ${Math.round((Date.now() - started) / 1000)} s`);
+        resolve(code ?? 1);
+      });
       child.on('error', (err) => {
         console.error(`The test runner (${process.execPath} --test) could not be started: ${err.message}`);
         resolve(1);

@@ -3,6 +3,10 @@
  * a Temporal dev server, an SMTP capture server (all on free ports) and a workflow bundle, described in a
  * `stack.json` that test/harness.ts reads (`OPSFLOW_TEST_STACK`). test/run.ts starts one for the whole test run;
  * the benchmarks, the replay recorder and the fault tests (which restart its servers) start their own.
+ *
+ * In topology mode (`npm run test:topology`, which sets OPSFLOW_TEST_TOPOLOGY=1 for every process of the run) the
+ * Temporal part is the production server on a PostgreSQL of its own (src/dev/temporal-server.ts) instead of the dev
+ * server.
  */
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +24,7 @@ import {
 } from '../src/dev/postgres.js';
 import { startParts } from '../src/dev/stack.js';
 import { startTemporalDevServer, type DevServer } from '../src/dev/temporal.js';
+import { startTemporalServer, type TemporalServer } from '../src/dev/temporal-server.js';
 import { createLogger } from '../src/logger.js';
 import { WORKFLOWS_PATH } from '../src/worker.js';
 import type { TestStack } from './harness.js';
@@ -37,6 +42,8 @@ export interface PrivateStackOptions {
   workflowBundlePath?: string;
   /** Point `OPSFLOW_TEST_STACK` at this stack in this process until it stops (then restore the previous value). */
   activate?: boolean;
+  /** The production Temporal server on PostgreSQL instead of the dev server; default OPSFLOW_TEST_TOPOLOGY=1. */
+  topology?: boolean;
 }
 
 /** A server of the stack that a fault test can stop and start again, on the same port with the same data. */
@@ -51,6 +58,8 @@ export interface PrivateStack {
   stackFile: string;
   temporal: Restartable;
   postgres: Restartable;
+  /** Topology mode: the PostgreSQL that holds Temporal's history and visibility. */
+  temporalPostgres?: Restartable;
   stop(): Promise<void>;
 }
 
@@ -67,20 +76,41 @@ export async function startPrivateStack(options: PrivateStackOptions = {}): Prom
   const config = loadConfig({});
   const dir = options.dir ?? join(ROOT, '.data', `${options.name ?? 'stack'}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const [pgPort, temporalPort, uiPort, smtpPort, mailboxPort] = await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
+  const topology = options.topology ?? process.env.OPSFLOW_TEST_TOPOLOGY === '1';
+  const [pgPort, temporalPort, uiPort, smtpPort, mailboxPort, temporalPgPort] = await Promise.all(
+    Array.from({ length: 6 }, () => freePort()),
   );
   const startDb = () => startEmbeddedPostgres({ dir: join(dir, 'postgres'), port: pgPort!, log });
-  const startTemporal = () =>
-    startTemporalDevServer({
-      cliPath: config.temporal.cliPath,
+  const startTemporalDb = () =>
+    startEmbeddedPostgres({ dir: join(dir, 'temporal-postgres'), port: temporalPgPort!, database: 'temporal', log });
+  // Topology mode: the server and its PostgreSQL, started together; a restart reuses the schemas and ports.
+  let temporalDb: EmbeddedDatabase | undefined;
+  let server: TemporalServer | undefined;
+  const startServer = async (): Promise<DevServer> => {
+    temporalDb = await startTemporalDb();
+    const { username, password } = new URL(temporalDb.adminUrl);
+    server = await startTemporalServer({
       cacheDir: config.cacheDir,
-      dbFile: options.persistTemporal ? join(dir, 'temporal.db') : undefined,
+      cliPath: config.temporal.cliPath,
+      postgres: { host: '127.0.0.1', port: temporalPgPort!, user: username, password },
       port: temporalPort!,
-      uiPort: uiPort!,
       namespace: 'default',
       log,
     });
+    return server;
+  };
+  const startTemporal = (): Promise<DevServer> =>
+    topology
+      ? startServer()
+      : startTemporalDevServer({
+          cliPath: config.temporal.cliPath,
+          cacheDir: config.cacheDir,
+          dbFile: options.persistTemporal ? join(dir, 'temporal.db') : undefined,
+          port: temporalPort!,
+          uiPort: uiPort!,
+          namespace: 'default',
+          log,
+        });
   // Current handles, replaced by a restart; stopped in reverse order at the end.
   let db: EmbeddedDatabase | undefined;
   let temporal: DevServer | undefined;
@@ -89,8 +119,9 @@ export async function startPrivateStack(options: PrivateStackOptions = {}): Prom
   const stop = async () => {
     if (options.activate) restoreEnv(previous);
     await Promise.allSettled([temporal?.stop(), mail?.stop()]);
-    await db?.stop();
+    await Promise.allSettled([db?.stop(), temporalDb?.stop()]);
     removeEmbeddedPostgres(join(dir, 'postgres'));
+    removeEmbeddedPostgres(join(dir, 'temporal-postgres'));
     rmSync(dir, { recursive: true, force: true });
   };
   const started: Array<() => Promise<void>> = [];
@@ -127,17 +158,25 @@ export async function startPrivateStack(options: PrivateStackOptions = {}): Prom
       stackFile,
       temporal: restartable(
         () => temporal?.stop(),
-        async () => void (temporal = await startTemporal()),
+        async () => void (server ? await server.restart() : (temporal = await startTemporal())),
       ),
       postgres: restartable(
         () => db?.stop(),
         async () => void (db = await startDb()),
       ),
+      temporalPostgres: topology
+        ? restartable(
+            () => temporalDb?.stop(),
+            async () => void (temporalDb = await startTemporalDb()),
+          )
+        : undefined,
       stop,
     };
   } catch (err) {
     for (const stopPart of started.reverse()) await stopPart().catch(() => undefined);
+    await temporalDb?.stop();
     removeEmbeddedPostgres(join(dir, 'postgres'));
+    removeEmbeddedPostgres(join(dir, 'temporal-postgres'));
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }

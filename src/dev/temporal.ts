@@ -43,25 +43,51 @@ function runs(command: string, args: string[]): boolean {
 export const NO_CLI_ADVICE =
   'Set TEMPORAL_CLI_PATH to a temporal binary, or TEMPORAL_ADDRESS to a running Temporal server.';
 
-/** Why a `go install` failed, in words an operator can act on, from the tail of its output. */
-export function goBuildFailure(code: number | null, stderr: string): string {
+/** Why a `go install` of `what` failed, in words an operator can act on, from the tail of its output. */
+export function goBuildFailure(
+  code: number | null,
+  stderr: string,
+  what = 'the Temporal CLI',
+  advice = NO_CLI_ADVICE,
+): string {
   const offline = /dial tcp|no such host|connection refused|i\/o timeout|TLS handshake|proxyconnect|403 Forbidden/;
   const why = offline.test(stderr)
     ? 'the Go module proxy could not be reached (GOPROXY, network)'
     : `go install exited with ${code}`;
   const detail = stderr.trim().split('\n').slice(-3).join(' | ');
-  return `Building the Temporal CLI failed: ${why}. ${NO_CLI_ADVICE}${detail ? ` Last output: ${detail}` : ''}`;
+  return `Building ${what} failed: ${why}. ${advice}${detail ? ` Last output: ${detail}` : ''}`;
 }
 
 /** How often a long first build says it is still at work. */
 const BUILD_PROGRESS_MS = 15_000;
 
-/** `go install`s the CLI into `binDir` (through a private directory, so a concurrent start never sees half a binary). */
-async function buildTemporalCli(binDir: string, log: Logger): Promise<string> {
-  const module = `${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`;
+/** A `go install` of Temporal binaries into Opsflow's cache. */
+export interface GoBuild {
+  /** What is built, for the log and errors ("the Temporal CLI"). */
+  what: string;
+  /** `module/path@version` of each command to install. */
+  modules: string[];
+  /** Where the binaries end up; it appears complete or not at all. */
+  binDir: string;
+  /** Last touches in the staging directory before it becomes `binDir` (renames, copied files). */
+  finish?: (staging: string) => void;
+  /** What to do instead when the build cannot be made. */
+  advice: string;
+  log: Logger;
+}
+
+/**
+ * `go install`s `modules` into `binDir` through a private directory, so a concurrent start never sees half a build,
+ * reporting progress while it runs (a first build takes minutes).
+ *
+ * @example
+ * await goInstall({ what: 'the Temporal CLI', modules: [`${CLI_MODULE}@v1.5.1`], binDir, advice: NO_CLI_ADVICE, log });
+ */
+export async function goInstall(build: GoBuild): Promise<void> {
+  const { what, modules, binDir, advice, log } = build;
   log.info(
-    { component: 'temporal', module, into: binDir },
-    'Building the Temporal CLI with Go. This happens once and takes a few minutes; later starts reuse the build.',
+    { component: 'temporal', modules, into: binDir },
+    `Building ${what} with Go. This happens once and takes a few minutes; later starts reuse the build.`,
   );
   const staging = `${binDir}.build-${process.pid}`;
   mkdirSync(staging, { recursive: true });
@@ -73,11 +99,11 @@ async function buildTemporalCli(binDir: string, log: Logger): Promise<string> {
   const progress = setInterval(() => {
     const step = downloading ? 'downloading modules' : 'compiling';
     downloading = false;
-    log.info({ component: 'temporal', seconds: seconds(), step }, `still building the Temporal CLI: ${step}`);
+    log.info({ component: 'temporal', seconds: seconds(), step }, `still building ${what}: ${step}`);
   }, BUILD_PROGRESS_MS);
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn('go', ['install', module], {
+      const child = spawn('go', ['install', ...modules], {
         env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0' },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
@@ -86,18 +112,24 @@ async function buildTemporalCli(binDir: string, log: Logger): Promise<string> {
         if (chunk.includes('go: downloading')) downloading = true;
         log.debug({ component: 'temporal-build' }, chunk.toString().trim());
       });
-      child.once('error', (err) => reject(new Error(`Could not run go: ${err.message}. ${NO_CLI_ADVICE}`)));
+      child.once('error', (err) => reject(new Error(`Could not run go: ${err.message}. ${advice}`)));
       child.once('close', resolve);
     });
-    if (code !== 0) throw new Error(goBuildFailure(code, stderr));
-    const cached = join(binDir, 'temporal');
-    if (!existsSync(cached)) renameSync(staging, binDir);
-    log.info({ component: 'temporal', seconds: seconds() }, `Temporal CLI built in ${seconds()} s`);
-    return cached;
+    if (code !== 0) throw new Error(goBuildFailure(code, stderr, what, advice));
+    build.finish?.(staging);
+    if (!existsSync(binDir)) renameSync(staging, binDir);
+    log.info({ component: 'temporal', seconds: seconds() }, `${what} built in ${seconds()} s`);
   } finally {
     clearInterval(progress);
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** `go install`s the CLI into `binDir`. */
+async function buildTemporalCli(binDir: string, log: Logger): Promise<string> {
+  const modules = [`${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`];
+  await goInstall({ what: 'the Temporal CLI', modules, binDir, advice: NO_CLI_ADVICE, log });
+  return join(binDir, 'temporal');
 }
 
 /**
@@ -133,7 +165,7 @@ export async function waitForTemporal(
   let lastError: unknown;
   while (Date.now() < deadline) {
     const why = exited?.();
-    if (why) throw new Error(`Temporal dev server exited during start: ${why}`);
+    if (why) throw new Error(`Temporal exited during start: ${why}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {

@@ -29,9 +29,17 @@ async function run(): Promise<void> {
     connection: services.workerConnection,
     deps: activityDepsFor(config, services, log),
   });
-  // Create or update the declared schedules (idempotent; an operator's pause is kept).
-  log.info({ schedules: await applySchedules(services.client, config) }, 'schedules applied');
-  log.info({ taskQueues: config.taskQueues, bundle: config.workflowBundle ?? '(from source)' }, 'worker started');
+  // Create or update the declared schedules (idempotent; an operator's pause is kept) where workflows run.
+  if (config.workerQueues.includes('main')) {
+    log.info({ schedules: await applySchedules(services.client, config) }, 'schedules applied');
+  }
+  log.info(
+    {
+      taskQueues: config.workerQueues.map((q) => config.taskQueues[q]),
+      bundle: config.workflowBundle ?? '(from source)',
+    },
+    'worker started',
+  );
   superviseWorkers(workers, shutdown, log);
 }
 

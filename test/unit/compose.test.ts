@@ -62,6 +62,7 @@ describe('docker-compose.yml', () => {
   it('runs the whole stack: Temporal on PostgreSQL, its Web UI, the worker, the API, Opsflow PostgreSQL and mail', () => {
     for (const name of [
       'temporal-db',
+      'temporal-schema',
       'temporal',
       'temporal-ui',
       'temporal-search-attributes',
@@ -72,8 +73,8 @@ describe('docker-compose.yml', () => {
     ]) {
       assert.ok(services[name], `service ${name}`);
     }
-    assert.equal(services.temporal!.environment!.DB, 'postgres12', 'Temporal persists in PostgreSQL');
-    assert.match(services.temporal!.image!, /^temporalio\/auto-setup:\d+\.\d+\.\d+$/);
+    // Temporal on PostgreSQL from deploy/temporal: test/unit/topology-compose.test.ts checks it in detail.
+    assert.match(services.temporal!.image!, /^temporalio\/server:\d+\.\d+\.\d+$/);
     for (const [name, s] of Object.entries(services)) {
       if (s.image) assert.match(s.image, /:[\w.-]*\d[\w.-]*$/, `${name} pins its image version`);
     }

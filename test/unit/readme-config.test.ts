@@ -68,6 +68,7 @@ const SAMPLES: Record<string, Sample> = {
   OPSFLOW_TIMEZONE: { value: 'Europe/Berlin' },
   OPSFLOW_LOG_LEVEL: { value: 'debug' },
   OPSFLOW_LOG_FORMAT: { value: 'pretty' },
+  OPSFLOW_WORKER_QUEUES: { value: 'zoho' },
   OPSFLOW_OUTAGE_SEVERITY: { value: 'highlevel=P1' },
   OPSFLOW_BACKUP_KEEP_DAILY: { value: '14' },
   OPSFLOW_ENCRYPTION_KEY: { value: KEY },
