@@ -8,7 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { zohoPushApi } from '../src/backfill/zoho-adapter.js';
+import { zohoPushApi } from '../src/integrations/zoho/push.js';
 import { markSyncedAndLog, selectPage } from '../src/backfill/records.js';
 import { startRun } from '../src/temporal/start.js';
 import type { BackfillInput, BackfillStatus } from '../src/workflows/backfill.js';
@@ -66,7 +66,7 @@ export async function run() {
     const temporal = await timed(() =>
       backfill(env, { entities: ['customers', 'subscriptions', 'invoices'], initialBatchSize: 200 }),
     );
-    const api = zohoPushApi((method, path, options) => env.zoho.call(method, path, options));
+    const api = zohoPushApi(env.zoho);
     const bare = await timed(async () => {
       let n = 0;
       for (let after = 0; ;) {

@@ -12,7 +12,7 @@ import {
   type LocalRecord,
   type RecordFilter,
 } from '../backfill/records.js';
-import type { ZohoPushApi } from '../backfill/zoho-port.js';
+import type { ZohoPushApi } from '../integrations/zoho/push.js';
 import type { Pool } from '../db/pool.js';
 import { ErrorClass, IntegrationError, toApplicationFailure } from '../integrations/errors.js';
 

@@ -1,4 +1,4 @@
-import { zohoPushApi } from '../backfill/zoho-adapter.js';
+import { zohoPushApi } from '../integrations/zoho/push.js';
 import { createReconcileActivities } from './reconcile.js';
 import { createBackfillActivities, createHighLevelBackfillActivities } from './backfill.js';
 import type { ActivityDeps } from './deps.js';
@@ -31,7 +31,7 @@ export type { OutagePage } from './outages.js';
  * const worker = await Worker.create({ activities: createActivities(deps), ... });
  */
 export function createActivities(deps: ActivityDeps) {
-  const zohoPush = zohoPushApi((method, path, options) => deps.zoho.call(method, path, options));
+  const zohoPush = zohoPushApi(deps.zoho);
   return {
     ...createHealthActivities(deps),
     ...createHighLevelActivities(deps),

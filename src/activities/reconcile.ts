@@ -1,5 +1,5 @@
 import type { ZohoEntity } from '../backfill/entities.js';
-import type { ZohoPushApi } from '../backfill/zoho-port.js';
+import type { ZohoPushApi } from '../integrations/zoho/push.js';
 import type { Pool } from '../db/pool.js';
 import { toApplicationFailure } from '../integrations/errors.js';
 
@@ -19,7 +19,7 @@ export interface EntitySummary {
 
 /**
  * The local side of each comparison, as SQL over the entity's table `t`. Same keys and formats as
- * `remoteFields` in src/backfill/zoho-adapter.ts; the amount column feeds the totals.
+ * `remoteFields` in src/integrations/zoho/push.ts; the amount column feeds the totals.
  */
 const LOCAL_FIELDS: Record<ZohoEntity, { fields: string; amount?: string }> = {
   customers: { fields: `jsonb_build_object('display_name', t.display_name, 'email', t.email)` },

@@ -1,10 +1,11 @@
+import { ZOHO_ENTITIES, type ZohoEntity } from '../integrations/zoho/types.js';
+
 /**
- * The ZOHO Billing entities Opsflow pushes, in the order a backfill must follow: each later one references the
- * ZOHO ids of earlier ones (a subscription its customer, an invoice its customer and subscription, a payment its
- * invoice).
+ * The ZOHO Billing entities a backfill pushes, in the order it must follow (their one table lives with the ZOHO
+ * client): each later one references the ZOHO ids of earlier ones (a subscription its customer, an invoice its
+ * customer and subscription, a payment its invoice).
  */
-export const ZOHO_ENTITIES = ['customers', 'subscriptions', 'invoices', 'payments'] as const;
-export type ZohoEntity = (typeof ZOHO_ENTITIES)[number];
+export { ZOHO_ENTITIES, type ZohoEntity };
 
 /** What a backfill works on: `unsynced` (never pushed), `failed` (retry failed only), `all` (every record). */
 export const BACKFILL_MODES = ['unsynced', 'failed', 'all'] as const;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { zohoPushApi } from '../../src/backfill/zoho-adapter.js';
+import { zohoPushApi } from '../../src/integrations/zoho/push.js';
 import type { LocalRecord } from '../../src/backfill/records.js';
 import { createZohoClient } from '../../src/integrations/zoho/index.js';
 import { ZOHO_ENTITIES } from '../../src/integrations/zoho/types.js';
@@ -119,7 +119,7 @@ describe('ZOHO simulator answers as the vendor does', () => {
 
   it("answers every call Opsflow makes in the spec's shapes, and Opsflow's requests follow the spec", async () => {
     const { zoho, exchanges } = recordingClient();
-    const push = zohoPushApi((method, path, options) => zoho.call(method, path, options));
+    const push = zohoPushApi(zoho);
     const ref = randomUUID().slice(0, 8);
     const records: Record<(typeof ZOHO_ENTITIES)[number], LocalRecord> = {
       customers: {

@@ -16,7 +16,7 @@ type PaymentSchemas = PaymentSpec['schemas'];
 type Relax<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 type Item<T> = T extends Array<infer U> ? U : never;
 
-/** The four billing entities Opsflow syncs, in dependency order. */
+/** The four billing entities Opsflow syncs, in dependency order: the one list of them (the backfill re-exports it). */
 export const ZOHO_ENTITIES = ['customers', 'subscriptions', 'invoices', 'payments'] as const;
 export type ZohoEntity = (typeof ZOHO_ENTITIES)[number];
 
