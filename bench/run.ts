@@ -5,6 +5,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPrivateStack } from '../test/stack.js';
+import { rssMb } from './processes.js';
 
 /** One measured figure and, when it is judged, its target: at least `min`, at most `max`. */
 export interface Measure {
@@ -55,7 +56,12 @@ async function main(): Promise<void> {
       if (typeof mod.run !== 'function') continue;
       console.log(`running ${file} ...`);
       const value = await mod.run();
-      for (const one of Array.isArray(value) ? value : [value]) results.push(asResult(file.replace(/\.ts$/, ''), one));
+      for (const one of Array.isArray(value) ? value : [value]) {
+        const result = asResult(file.replace(/\.ts$/, ''), one);
+        // Benchmarks without a worker process of their own run the workers inside this process.
+        result.rss ??= { workerMb: rssMb(), apiMb: undefined };
+        results.push(result);
+      }
     }
   } finally {
     await stack.stop();
