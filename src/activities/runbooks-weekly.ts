@@ -23,6 +23,7 @@ import {
   type InstallActivity,
   type InstallSnapshot,
 } from '../reports/installations.js';
+import { endpointLatency, type EndpointLatency } from '../reports/latency.js';
 import { uptimeStats, type UptimeStats } from '../reports/uptime.js';
 import type { ActivityDeps } from './deps.js';
 import {
@@ -56,6 +57,8 @@ export interface PeriodFigures {
   alertsFired: Record<string, number>;
   incidentsOpened: Record<string, number>;
   uptime: UptimeStats[];
+  /** ZOHO latency per endpoint group (entity), slowest first, with its top error. */
+  endpoints: EndpointLatency[];
   installs: InstallActivity;
   incidents: IncidentActivity;
   alerts: AlertActivity;
@@ -178,6 +181,7 @@ export function createWeeklyRunbookActivities({ pool, config }: Pick<ActivityDep
         range,
       ),
       uptime: uptimeStats(pool, from, to),
+      endpoints: endpointLatency(pool, from, to),
       installs: installActivity(pool, from, to),
       incidents: incidentActivity(pool, from, to),
       alerts: alertActivity(pool, from, to),

@@ -125,7 +125,7 @@ export async function alertActivity(pool: Pool, from: Date, to: Date): Promise<A
     `SELECT count(*)::int AS fired,
             count(*) FILTER (WHERE EXISTS (
               SELECT 1 FROM alert_events c WHERE c.rule_id = f.rule_id AND c.state = 'cleared'
-                 AND c.id > f.id AND c.created_at < $2))::int AS cleared
+                 AND (c.created_at, c.id) > (f.created_at, f.id) AND c.created_at < $2))::int AS cleared
        FROM alert_events f WHERE f.state = 'firing' AND f.created_at >= $1 AND f.created_at < $2`,
     [from, to],
   );
@@ -153,7 +153,7 @@ export async function openAlerts(pool: Pool, asOf: Date): Promise<OpenAlert[]> {
   }>(
     `SELECT e.rule_id, r.name, r.severity, e.created_at, e.incident_id FROM (
        SELECT DISTINCT ON (rule_id) rule_id, state, created_at, incident_id FROM alert_events
-        WHERE created_at <= $1 ORDER BY rule_id, id DESC) e
+        WHERE created_at <= $1 ORDER BY rule_id, created_at DESC, id DESC) e
        JOIN alert_rules r ON r.id = e.rule_id
       WHERE e.state = 'firing' ORDER BY e.created_at, e.rule_id`,
     [asOf],

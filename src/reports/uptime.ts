@@ -38,8 +38,8 @@ export async function uptimeStats(pool: Pool, from: Date, to: Date): Promise<Upt
        SELECT integration, status, checked_at AS since, true AS counted, latency_ms FROM integration_health_logs
         WHERE checked_at >= $1 AND checked_at < $2
        UNION ALL
-       SELECT DISTINCT ON (integration) integration, status, $1::timestamptz, false, NULL FROM integration_health_logs
-        WHERE checked_at < $1 ORDER BY integration, checked_at DESC
+       (SELECT DISTINCT ON (integration) integration, status, $1::timestamptz, false, NULL FROM integration_health_logs
+         WHERE checked_at < $1 ORDER BY integration, checked_at DESC)
      ), spans AS (
        SELECT integration, status, counted, latency_ms, since,
               coalesce(lead(since) OVER (PARTITION BY integration ORDER BY since, counted), $2::timestamptz) AS until

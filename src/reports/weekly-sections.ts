@@ -101,15 +101,51 @@ function uptime(a: PeriodFigures, b: PeriodFigures): ReportSection {
   };
 }
 
+function endpoints(a: PeriodFigures, b: PeriodFigures): ReportSection {
+  const before = (e: string) => b.endpoints.find((x) => x.endpoint === e);
+  return {
+    title: 'Slowest ZOHO endpoints',
+    text:
+      a.endpoints.length === 0
+        ? 'No ZOHO calls this week.'
+        : 'Latency of the sync attempts per endpoint group (one record: look-up, then create or update), slowest first.',
+    table: {
+      name: 'endpoints',
+      columns: [
+        'integration',
+        'endpoint',
+        'calls',
+        'p50 ms',
+        'p95 ms',
+        'p95 ms previous week',
+        'top error',
+        'failed with it',
+      ],
+      rows: a.endpoints.map((e) => [
+        e.integration,
+        `/${e.endpoint}`,
+        e.calls,
+        e.p50Ms,
+        e.p95Ms,
+        orDash(before(e.endpoint)?.p95Ms),
+        e.topError ?? 'none',
+        e.topErrorCount,
+      ]),
+    },
+  };
+}
+
 function installations(w: Weekly, a: PeriodFigures, b: PeriodFigures): ReportSection[] {
   const now = w.snapshot.installations;
   const before = w.previousSnapshot?.installations;
   return [
     {
       title: 'Installations',
-      text: `Installations by status now: ${keyed(w.installationsByStatus)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}.`,
+      text: `Installations by status now: ${
+        keyed(w.installationsByStatus)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'none'
+      }.`,
       table: {
         name: 'installations',
         columns: WEEKS,
@@ -288,7 +324,12 @@ function capacity(w: Weekly): ReportSection {
     g.bytesPerDay === null
       ? 'no earlier snapshot to measure growth against'
       : `${mib(g.bytesPerDay)} MiB a day since ${g.since}`;
-  const days = g.daysToThreshold === null ? 'not growing' : `${g.daysToThreshold} days`;
+  const days =
+    g.bytesPerDay === null
+      ? 'days until it unknown until a second weekly report'
+      : g.daysToThreshold === null
+        ? 'not growing'
+        : `${g.daysToThreshold} days at this rate`;
   return {
     title: 'Capacity',
     text:
@@ -357,9 +398,19 @@ function security(w: Weekly): ReportSection | undefined {
 export function weeklySections(f: Record<string, unknown>, health: Verdict): ReportSection[] {
   const w = f as unknown as Weekly;
   const { thisWeek: a, previousWeek: b } = w;
+  const abandoned = w.abandoned && {
+    title: 'Stale failures marked abandoned (older than 7 days)',
+    table: { name: 'abandoned', columns: ['table', 'rows'], rows: keyed(w.abandoned) },
+  };
+  // The figures step failed (its error is in the steps table): report what the other steps found.
+  if (!a || !b || !w.snapshot) {
+    const missing = { title: 'Weekly figures', text: 'Not available: the weekly figures step failed (see its step).' };
+    return [missing, security(w), abandoned].filter((s): s is ReportSection => Boolean(s));
+  }
   const sections: Array<ReportSection | undefined> = [
     summary(health, w, a, b),
     uptime(a, b),
+    endpoints(a, b),
     ...installations(w, a, b),
     { title: 'Token refreshes', table: { name: 'token-refreshes', ...byKey(a.tokenRefreshes, b.tokenRefreshes) } },
     {
@@ -372,10 +423,7 @@ export function weeklySections(f: Record<string, unknown>, health: Verdict): Rep
     ...incidents(w, a, b),
     backups(w.snapshot, w.previousSnapshot, a, b),
     capacity(w),
-    w.abandoned && {
-      title: 'Stale failures marked abandoned (older than 7 days)',
-      table: { name: 'abandoned', columns: ['table', 'rows'], rows: keyed(w.abandoned) },
-    },
+    abandoned,
   ];
   return sections.filter((s): s is ReportSection => Boolean(s));
 }

@@ -33,7 +33,7 @@ describe('runbook and report API', () => {
       return res.body.status === 'completed' ? res.body : undefined;
     }, 30_000);
     assert.match(run.health ?? '', /^(HEALTHY|DEGRADED|UNHEALTHY)$/);
-    assert.equal(run.steps.length, 5);
+    assert.equal(run.steps.length, 6);
     assert.ok(run.reportId);
 
     const list = await api.request<{ reports: Array<{ id: string; kind: string; health: string }> }>(

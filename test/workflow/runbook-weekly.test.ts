@@ -40,6 +40,8 @@ describe('weekly runbook', () => {
       ('fresh-1', 'Fresh', 'f@example.test', 'failed', now() - interval '2 days')`);
     await q(`INSERT INTO webhook_deliveries (target_url, event_type, payload, status, attempts, created_at) VALUES
       ('http://127.0.0.1:9/x', 'e', '{}', 'failed', 5, now() - interval '12 days')`);
+    await q(`INSERT INTO incidents (id, workflow_id, title, severity, status, opened_at) VALUES
+      ('inc-script', 'incident-inc-script', 'Queue stuck <script>alert(1)</script>', 'P2', 'open', now() - interval '3 hours')`);
   });
   after(() => r.stop());
 
@@ -146,9 +148,7 @@ describe('weekly runbook', () => {
   it('emails the report as HTML with week-over-week charts that need no scripts or images', async () => {
     const { report } = await runRunbook(r.env, 'weekly', 'weeklyRunbook');
     const mail = await eventually(async () =>
-      (await mailTo(r.opsEmail)).find(
-        (m) => m.subject.includes(report.id.slice(-6)) || m.subject.includes(report.title),
-      ),
+      (await mailTo(r.opsEmail)).find((m) => m.html.includes(`/reports/${report.id}"`)),
     );
     assert.match(mail.subject, /Weekly operations report/);
     assert.match(mail.html, /<table class="chart"/);
@@ -156,6 +156,10 @@ describe('weekly runbook', () => {
     assert.match(mail.html, /bgcolor="#0969da"/, 'bars are coloured table cells');
     assert.match(mail.html, /Sync success rate per entity/);
     assert.doesNotMatch(mail.html, /<script|<img|<link/i);
+    // The open incident is on the attention list, its title escaped; the email links to the report's page.
+    assert.match(mail.html, /Queue stuck &lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    assert.ok(mail.html.includes(`<a href="${r.env.config.api.publicUrl}/reports/${report.id}">`));
+    assert.match(mail.html, /<h2 id="executive-summary"/);
     const summary = await eventually(async () =>
       r.chat.received.find((m) => JSON.stringify(m.body).includes('Weekly operations report')),
     );
