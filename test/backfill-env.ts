@@ -3,10 +3,14 @@
  * it, workers on the main and `zoho` queues that a test can kill and restart, and seeded billing records.
  */
 import type { Worker } from '@temporalio/worker';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { createHighLevelServices } from '../src/integrations/highlevel/index.js';
 import type { ZohoSimulator } from '../src/simulators/zoho/index.js';
 import { createWorkers } from '../src/worker.js';
-import { startTestEnv, testStack, type TestEnv } from './harness.js';
+import { startRun } from '../src/temporal/start.js';
+import type { BackfillInput, BackfillStatus } from '../src/workflows/backfill.js';
+import { eventually, startTestEnv, testStack, type TestEnv } from './harness.js';
 
 export interface BackfillTestEnv extends TestEnv {
   sim: ZohoSimulator;
@@ -125,4 +129,66 @@ export async function syncStates(env: TestEnv): Promise<{ states: Record<string,
     states: Object.fromEntries(rows.map((r) => [r.sync_state, r.n])),
     failedClasses: rows.filter((r) => r.sync_state === 'failed').flatMap((r) => r.classes),
   };
+}
+
+/** A server a fault test stops and starts again (test/stack.ts `Restartable`). */
+interface Interruptible {
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/**
+ * Backfills `customers` seeded customers (4 records each) to ZOHO and stops `server` once the backfill is under way,
+ * waits for `whileDown` (the outage being noticed), starts it again, and checks the backfill completes with every
+ * record synced and none created twice.
+ *
+ * @example
+ * await backfillAcrossOutage(env, { server: stack.temporal, name: 'temporal-restart', customers: 30 });
+ */
+export async function backfillAcrossOutage(
+  env: BackfillTestEnv,
+  options: {
+    server: Interruptible;
+    name: string;
+    customers: number;
+    whileDown?: (workflowId: string) => Promise<unknown>;
+  },
+): Promise<void> {
+  const { server, customers } = options;
+  const synced = async () => (await syncStates(env)).states.synced ?? 0;
+  await seedBilling(env, customers);
+  // Slow calls keep activities in flight when the server goes away.
+  await env.simControl('faults', { latencyMs: 20 });
+  const { handle } = await startRun(env.client, {
+    workflow: 'backfill',
+    workflowId: `backfill-${options.name}-${randomUUID()}`,
+    taskQueue: env.config.taskQueues.main,
+    kind: 'backfill',
+    summary: `Backfill across an outage (${options.name})`,
+    args: [
+      {
+        integration: 'zoho',
+        entities: ['customers', 'subscriptions', 'invoices', 'payments'],
+        mode: 'unsynced',
+        initialBatchSize: 10,
+        retryInitialIntervalMs: 20,
+        retryMaximumIntervalMs: 200,
+      } satisfies BackfillInput,
+    ],
+  });
+  await eventually(async () => (await synced()) >= 20, 30_000, 'the backfill to be under way');
+
+  await server.stop();
+  const atStop = await synced();
+  assert.ok(atStop < customers * 4, `the backfill was still running when the server stopped (${atStop} synced)`);
+  await options.whileDown?.(handle.workflowId);
+  await server.start();
+
+  const result = (await handle.result()) as BackfillStatus;
+  assert.equal(result.status, 'completed');
+  assert.deepEqual((await syncStates(env)).states, { synced: customers * 4 });
+  const stats = await env.simStats();
+  assert.equal(stats.duplicateCreates.total, 0, 'no record was created twice');
+  const each = { customers, subscriptions: customers, invoices: customers, payments: customers };
+  assert.deepEqual(stats.records, each);
 }

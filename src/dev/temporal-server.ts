@@ -115,8 +115,14 @@ async function runScript(script: string, args: string[], env: Record<string, str
   if (output.code !== 0) throw new Error(`deploy/temporal/${script} failed (${output.code}): ${output.text.trim()}`);
 }
 
-/** The environment production.yaml is rendered with, as the compose stack sets it for the server image. */
-function serverEnvironment(options: TemporalServerOptions, ports: number[]): Record<string, string> {
+/**
+ * The environment production.yaml is rendered with, as the compose stack sets it for the server image, with the
+ * ports of the services other than the frontend's (eight, below 32768).
+ */
+export function serverEnvironment(
+  options: Pick<TemporalServerOptions, 'postgres' | 'port'>,
+  ports: number[],
+): Record<string, string> {
   const { postgres } = options;
   const [membership, http, history, historyMembership, matching, matchingMembership, worker, workerMembership] =
     ports.map(String);
