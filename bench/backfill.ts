@@ -17,6 +17,7 @@ import { ensurePrivateStack } from '../test/stack.js';
 
 const CUSTOMERS = Number(process.env.BENCH_BACKFILL_CUSTOMERS ?? 60);
 const BUDGET_PER_MINUTE = Number(process.env.BENCH_BACKFILL_RPM ?? 600);
+const ESTIMATE_CUSTOMERS = 20;
 
 async function backfill(env: BackfillTestEnv, input: Partial<BackfillInput>): Promise<BackfillStatus> {
   const { handle } = await startRun(env.client, {
@@ -52,12 +53,35 @@ async function measureBudget() {
   }
 }
 
+/**
+ * The dry run's call estimate against the calls the same backfill then makes, fault-free: a dry run prices every
+ * entity (`estimatedApiCalls`), then the real push runs over the same records and the simulator counts its calls.
+ */
+async function measureEstimate() {
+  const env = await startBackfillEnv();
+  try {
+    await seedBilling(env, ESTIMATE_CUSTOMERS);
+    const input = { entities: ['customers', 'subscriptions', 'invoices', 'payments'], initialBatchSize: 200 };
+    const dry = await backfill(env, { ...input, dryRun: true });
+    const before = await env.simStats();
+    const real = await backfill(env, input);
+    const after = await env.simStats();
+    const made = after.requests.total - after.tokens.granted - (before.requests.total - before.tokens.granted);
+    return { estimated: dry.estimatedApiCalls ?? NaN, made, counted: real.apiCalls, records: real.progress.succeeded };
+  } finally {
+    await env.stop();
+  }
+}
+
 export async function run() {
   const stopStack = await ensurePrivateStack('bench-backfill');
-  const budget = await measureBudget().catch(async (err: unknown) => {
-    await stopStack();
-    throw err;
-  });
+  const measured = await Promise.resolve()
+    .then(async () => ({ budget: await measureBudget(), estimate: await measureEstimate() }))
+    .catch(async (err: unknown) => {
+      await stopStack();
+      throw err;
+    });
+  const { budget, estimate } = measured;
   const env = await startBackfillEnv();
   try {
     await seedBilling(env, CUSTOMERS);
@@ -93,6 +117,22 @@ export async function run() {
       temporalRecordsPerSecond: round(temporalPerSecond),
       bareRecordsPerSecond: round(barePerSecond),
       temporalVsBare: round(temporalPerSecond / barePerSecond),
+      estimate,
+      ratios: [
+        {
+          what: 'ZOHO calls/min ÷ the organization budget',
+          value: budget.callsPerMinute / BUDGET_PER_MINUTE,
+          min: 0.95,
+        },
+        { what: '429 answers under the budget', value: budget.rateLimited429, max: 0 },
+        { what: 'backfill records/s ÷ bare script', value: temporalPerSecond / barePerSecond, min: 0.8 },
+        {
+          what: 'dry-run call estimate ÷ calls made, fault-free',
+          value: estimate.estimated / estimate.made,
+          min: 0.9,
+          max: 1.1,
+        },
+      ],
     };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/backfill.json', JSON.stringify(result, null, 2));

@@ -66,7 +66,17 @@ export async function run() {
   } finally {
     await stopStack();
   }
-  const result = { '1x': one, '10x': ten, timeRatio: Math.round((ten.seconds / one.seconds) * 100) / 100 };
+  const timeRatio = Math.round((ten.seconds / one.seconds) * 100) / 100;
+  const result = {
+    '1x': one,
+    '10x': ten,
+    timeRatio,
+    ratios: [
+      { what: `backfill time, ${ten.records} ÷ ${one.records} records`, value: timeRatio },
+      { what: `history events of the largest run, ${ten.records} records`, value: Math.max(...ten.eventsPerRun) },
+    ],
+    rss: { workerMb: ten.workerRssMb },
+  };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/growth.json', JSON.stringify(result, null, 2));
   console.log(result);

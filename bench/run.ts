@@ -30,7 +30,12 @@ const DIR = new URL('.', import.meta.url).pathname;
 function asResult(name: string, value: unknown): BenchResult {
   const result = value as Partial<BenchResult> | undefined;
   if (result && Array.isArray(result.ratios))
-    return { name: result.name ?? name, ratios: result.ratios, rss: result.rss, details: result.details ?? {} };
+    return {
+      name: result.name ?? name,
+      ratios: result.ratios,
+      rss: result.rss,
+      details: result.details ?? (value as Record<string, unknown>),
+    };
   const figures = Object.entries((value ?? {}) as Record<string, unknown>).filter(
     (entry): entry is [string, number] => typeof entry[1] === 'number',
   );

@@ -26,6 +26,7 @@ import { startZohoSimulator } from '../src/simulators/zoho/index.js';
 import { startRun } from '../src/temporal/start.js';
 import { createWorkers, installRuntimeLogger } from '../src/worker.js';
 import type { RunStatus } from '../src/workflows/run-status.js';
+import type { Measure } from './run.js';
 
 const RUNS = 5;
 const DELIVERIES = 8;
@@ -47,6 +48,8 @@ export interface RunbookBenchResult {
   medianRatio: number;
   target: number;
   met: boolean;
+  /** The row `npm run bench` judges. */
+  ratios: Measure[];
 }
 
 /** Starts a private stack, runs the daily runbook `RUNS` times and returns wall time against slowest step. */
@@ -146,7 +149,13 @@ export async function run(): Promise<RunbookBenchResult> {
     await services.close();
     const ratios = runs.map((r) => r.ratio).sort((a, b) => a - b);
     const medianRatio = ratios[Math.floor(ratios.length / 2)]!;
-    return { runs, medianRatio, target: TARGET_RATIO, met: medianRatio <= TARGET_RATIO };
+    return {
+      runs,
+      medianRatio,
+      target: TARGET_RATIO,
+      met: medianRatio <= TARGET_RATIO,
+      ratios: [{ what: 'daily runbook wall ÷ slowest step (median)', value: medianRatio, max: TARGET_RATIO }],
+    };
   } finally {
     receiver.close();
     await Promise.allSettled([temporal.stop(), mail.stop(), sim.stop(), zohoSim.stop()]);
