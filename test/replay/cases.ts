@@ -167,6 +167,19 @@ export const REPLAY_CASES: ReplayCase[] = [
   },
   {
     workflow: 'dailyRunbook',
+    name: 'failed-records-listed',
+    kind: 'daily',
+    args: [{ webhookRetry: { baseDelaySeconds: 1 } }],
+    // With the report's list of failed records, taken before the retry starts.
+    setup: async (env) => {
+      await seedBilling(env, 2);
+      await env.pool.query(
+        `UPDATE invoices SET sync_state = 'failed', sync_attempts = 2, last_error_class = 'validation', last_error = 'bad'`,
+      );
+    },
+  },
+  {
+    workflow: 'dailyRunbook',
     name: 'no-verified-backup',
     kind: 'daily',
     args: [{ webhookRetry: { baseDelaySeconds: 1 } }],
