@@ -1,4 +1,5 @@
 import { isGrpcServiceError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import { ApiError } from './errors.js';
 import { ErrorSchema } from './schemas.js';
 import { mapTemporalError } from './temporal-errors.js';
@@ -32,12 +33,13 @@ function grpcCode(err: unknown): number | undefined {
  * `STATUS_QUERY_TIMEOUT_MS` for a worker to answer, else a 503 `worker_unavailable`. Unknown ids are 404s.
  *
  * @example
- * const state = await readRunState<BackfillStatus>(client, id, 'backfill', (d) => d.memo?.finalState as BackfillStatus);
+ * const state = await readRunState(client, id, 'backfill', backfillStatusQuery, (d) => d.memo?.finalState as BackfillStatus);
  */
 export async function readRunState<T>(
   client: Client,
   workflowId: string,
   what: string,
+  query: QueryDefinition<T>,
   finished: (described: WorkflowExecutionDescription) => Promise<T | undefined> | T | undefined,
 ): Promise<T> {
   const handle = client.workflow.getHandle(workflowId);
@@ -48,7 +50,7 @@ export async function readRunState<T>(
   }
   const deadline = Date.now() + STATUS_QUERY_TIMEOUT_MS;
   try {
-    return await client.withDeadline(deadline, () => handle.query<T>('status'));
+    return await client.withDeadline(deadline, () => handle.query(query));
   } catch (err) {
     const code = grpcCode(err) ?? -1;
     // A deadline that passes while the client waits to retry surfaces as CANCELLED (1), not DEADLINE_EXCEEDED.

@@ -1,15 +1,26 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import {
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type SearchAttributePair,
+  type Workflow,
+} from '@temporalio/common';
 import { OpsKind, type OpsKindValue } from './search-attributes.js';
 
-export interface StartRunOptions {
+export interface StartRunOptions<W extends Workflow = Workflow> {
   /** The workflow type, e.g. `monitorIntegrations`. */
   workflow: string;
   workflowId: string;
   taskQueue: string;
   kind: OpsKindValue;
   summary: string;
-  args: unknown[];
+  /** The workflow's arguments, typed by `W` (`startRun<typeof backfill>(…)`). */
+  args: Parameters<W>;
   searchAttributes?: SearchAttributePair[];
   /** With an idempotency key, a second start with the same id returns the running (or finished) run. */
   reuseExisting?: boolean;
@@ -21,12 +32,13 @@ export interface StartRunOptions {
  * @example
  * await startRun(client, { workflow: 'monitorIntegrations', workflowId, taskQueue, kind: 'monitor', summary: 'Monitor', args: [] });
  */
-export async function startRun(
+export async function startRun<W extends Workflow = Workflow>(
   client: Client,
-  options: StartRunOptions,
-): Promise<{ handle: WorkflowHandle; started: boolean }> {
+  options: StartRunOptions<W>,
+): Promise<{ handle: WorkflowHandle<W>; started: boolean }> {
   try {
-    const handle = await client.workflow.start(options.workflow, {
+    // `W` is generic here, so the SDK's conditional `args` type cannot be resolved; callers' `args` are typed.
+    const start = {
       workflowId: options.workflowId,
       taskQueue: options.taskQueue,
       args: options.args,
@@ -39,11 +51,12 @@ export async function startRun(
       workflowIdReusePolicy: options.reuseExisting
         ? WorkflowIdReusePolicy.REJECT_DUPLICATE
         : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    });
+    } as unknown as WorkflowStartOptions<W>;
+    const handle = await client.workflow.start<W>(options.workflow, start);
     return { handle, started: true };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError && options.reuseExisting) {
-      return { handle: client.workflow.getHandle(options.workflowId), started: false };
+      return { handle: client.workflow.getHandle<W>(options.workflowId), started: false };
     }
     throw err;
   }

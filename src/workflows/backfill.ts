@@ -3,8 +3,6 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineUpdate,
   patched,
   setHandler,
   upsertMemo,
@@ -12,6 +10,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { Integration, OpsKind } from '../temporal/search-attributes.js';
+import {
+  backfillStatusQuery,
+  cancelBackfillUpdate,
+  pauseBackfillUpdate,
+  resumeBackfillUpdate,
+} from './backfill/messages.js';
 import { pullFromHighLevel } from './backfill/highlevel-pull.js';
 import { BackfillRunner, type LoopOutcome } from './backfill/runner.js';
 import { FINAL_STATE_MEMO, initialStatus, type BackfillInput, type BackfillStatus } from './backfill/state.js';
@@ -20,19 +24,13 @@ import { queuesFromMain } from './queues.js';
 
 export type { BackfillInput, BackfillStatus } from './backfill/state.js';
 
-/** Progress, counters, errors by class, estimate: the API's `GET /backfills/:id` answers from this. */
-export const backfillStatusQuery = defineQuery<BackfillStatus>('status');
-/** Holds the run at the next page boundary; answers once no request is in flight. */
-export const pauseBackfillUpdate = defineUpdate<BackfillStatus, [BackfillControlRequest]>('pause');
-/** Continues a paused run from its cursor. */
-export const resumeBackfillUpdate = defineUpdate<BackfillStatus, [BackfillControlRequest]>('resume');
-/** Stops the run at the next page boundary, keeping the progress made; answers with the final state. */
-export const cancelBackfillUpdate = defineUpdate<BackfillStatus, [BackfillControlRequest]>('cancel');
-
-/** Who asked for a pause, resume or cancel (kept for the audit trail in the API). */
-export interface BackfillControlRequest {
-  by?: string;
-}
+export {
+  backfillStatusQuery,
+  pauseBackfillUpdate,
+  resumeBackfillUpdate,
+  cancelBackfillUpdate,
+  type BackfillControlRequest,
+} from './backfill/messages.js';
 
 const DEFAULT_BATCH_SIZE = 50;
 

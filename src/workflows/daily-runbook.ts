@@ -1,7 +1,8 @@
-import { defineQuery, executeChild, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { executeChild, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { WebhookRetryOptions } from '../activities/runbooks-daily.js';
-import type { RunStatus } from './run-status.js';
+import type { monitorIntegrations } from './monitor-integrations.js';
+import { type RunStatus, runStatusQuery } from './run-status.js';
 import { openRunbookIncident, publishReport } from './runbooks/handoffs.js';
 import { FIGURES_STEP } from './policies.js';
 import { stuckWork, webhookRetries } from './runbooks/deliveries.js';
@@ -12,7 +13,7 @@ import { refreshTokensStep } from './runbooks/tokens.js';
 const figures = proxyActivities<Activities>(FIGURES_STEP);
 
 /** Current state of a daily run: steps as they finish, the verdict and the report id. */
-export const dailyRunbookStatusQuery = defineQuery<RunStatus>('status');
+export const dailyRunbookStatusQuery = runStatusQuery;
 
 export interface DailyRunbookInput {
   webhookRetry?: Partial<WebhookRetryOptions>;
@@ -25,12 +26,11 @@ const WEBHOOK_RETRY: WebhookRetryOptions = { maxAttempts: 5, baseDelaySeconds: 6
 const TITLE = 'Daily runbook';
 
 async function integrationHealth(): Promise<StepResult> {
-  const run = await executeChild('monitorIntegrations', {
+  const result = await executeChild<typeof monitorIntegrations>('monitorIntegrations', {
     workflowId: `${workflowInfo().workflowId}-health`,
     args: [],
     staticSummary: 'Daily runbook: integration health',
   });
-  const result = run as RunStatus;
   const down = result.steps.filter((s) => s.status === 'failed').map((s) => s.name);
   const degraded = result.steps.filter((s) => s.status === 'warning').map((s) => s.name);
   return {

@@ -1,15 +1,15 @@
-import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { WebhookRetryOptions } from '../activities/runbooks-daily.js';
 import { HANDOFF_STEP } from './policies.js';
-import type { RunStatus } from './run-status.js';
+import { type RunStatus, runStatusQuery } from './run-status.js';
 import { stuckWork, webhookRetries } from './runbooks/deliveries.js';
 import { runSteps, showFinal, type StepDefinition } from './runbooks/steps.js';
 
 const handoff = proxyActivities<Activities>(HANDOFF_STEP);
 
 /** Current state of a delivery check: its steps as they finish. */
-export const deliveryChecksStatusQuery = defineQuery<RunStatus>('status');
+export const deliveryChecksStatusQuery = runStatusQuery;
 
 /** Which checks a run makes; both by default. The schedules run each at its own cadence. */
 export interface DeliveryChecksInput {

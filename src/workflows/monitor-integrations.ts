@@ -1,7 +1,6 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  defineQuery,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -13,7 +12,7 @@ import type { Activities, HealthCheck, HealthStatus } from '../activities/index.
 import { Health } from '../temporal/search-attributes.js';
 import { DATABASE_STEP, PROBE_STEP } from './policies.js';
 import { queuesFromMain } from './queues.js';
-import type { RunStatus, RunStep } from './run-status.js';
+import { type RunStatus, runStatusQuery, type RunStep } from './run-status.js';
 import { evaluateAlerts } from './runbooks/alerting.js';
 import { pageOutages } from './runbooks/outages.js';
 
@@ -24,7 +23,7 @@ const probes = proxyActivities<Activities>(PROBE_STEP);
 const db = proxyActivities<Activities>(DATABASE_STEP);
 
 /** Current state of a monitor run, for the API and the Web UI. */
-export const monitorStatusQuery = defineQuery<RunStatus>('status');
+export const monitorStatusQuery = runStatusQuery;
 
 /** The worst status among the checks: any `down` is `down`, any `degraded` is `degraded`. */
 export function overallHealth(checks: HealthCheck[]): HealthStatus {

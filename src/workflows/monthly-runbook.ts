@@ -1,6 +1,6 @@
-import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { RunStatus } from './run-status.js';
+import { type RunStatus, runStatusQuery } from './run-status.js';
 import { publishReport } from './runbooks/handoffs.js';
 import { kpiReview } from './runbooks/kpis.js';
 import { FIGURES_STEP } from './policies.js';
@@ -11,7 +11,7 @@ import { runSteps, showFinal, verdictOf } from './runbooks/steps.js';
 const figures = proxyActivities<Activities>(FIGURES_STEP);
 
 /** Current state of a monthly run. */
-export const monthlyRunbookStatusQuery = defineQuery<RunStatus>('status');
+export const monthlyRunbookStatusQuery = runStatusQuery;
 
 export interface MonthlyRunbookInput {
   /** Rows deleted per retention batch (one activity call each). */

@@ -2,8 +2,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineUpdate,
   executeChild,
   proxyActivities,
   setCurrentDetails,
@@ -12,36 +10,27 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { EntitySummary } from '../activities/reconcile.js';
-import { inPushOrder, type ZohoEntity } from '../backfill/entities.js';
+import { inPushOrder } from '../backfill/entities.js';
 import { Integration, OpsKind } from '../temporal/search-attributes.js';
 import type { backfill } from './backfill.js';
 import { ZOHO_PAGE_STEP } from './backfill/zoho-push.js';
 import { DATABASE_STEP } from './policies.js';
 import { queuesFromMain } from './queues.js';
+import {
+  approveRepairUpdate,
+  reconcileStatusQuery,
+  rejectRepairUpdate,
+  type ReconcileInput,
+  type ReconcileStatus,
+} from './reconcile/messages.js';
 
-export interface ReconcileInput {
-  integration: 'zoho';
-  entities: ZohoEntity[];
-  repair: 'none' | 'approval' | 'auto';
-  /** How long an approval may take before the repair is dropped (default 24 h). */
-  approvalTimeoutSeconds?: number;
-}
-
-export interface ReconcileStatus {
-  status: 'running' | 'awaiting-approval' | 'repairing' | 'completed' | 'failed';
-  repair: ReconcileInput['repair'];
-  summary: Record<string, EntitySummary>;
-  decision?: 'approved' | 'rejected' | 'timed-out';
-  decidedBy?: string;
-  repairWorkflowId?: string;
-}
-
-export const reconcileStatusQuery = defineQuery<ReconcileStatus>('status');
-/** Runs the repair of a run waiting for approval. */
-export const approveRepairUpdate = defineUpdate<ReconcileStatus, [{ by: string }]>('approve');
-/** Drops the repair of a run waiting for approval. */
-export const rejectRepairUpdate = defineUpdate<ReconcileStatus, [{ by: string }]>('reject');
+export {
+  approveRepairUpdate,
+  reconcileStatusQuery,
+  rejectRepairUpdate,
+  type ReconcileInput,
+  type ReconcileStatus,
+} from './reconcile/messages.js';
 
 const db = proxyActivities<Activities>(DATABASE_STEP);
 const PER_PAGE = 200;

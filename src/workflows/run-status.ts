@@ -1,3 +1,4 @@
+import { defineQuery } from '@temporalio/workflow';
 import type { HealthStatus } from '../activities/index.js';
 
 /** One step of a runbook or monitor run, as the API and reports show it. */
@@ -15,3 +16,9 @@ export interface RunStatus {
   steps: RunStep[];
   reportId?: string;
 }
+
+/**
+ * The `status` query of every monitor and runbook run (one definition: they answer the same shape), importable
+ * by the API without loading workflow code.
+ */
+export const runStatusQuery = defineQuery<RunStatus>('status');

@@ -1,6 +1,6 @@
-import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { RunStatus } from './run-status.js';
+import { type RunStatus, runStatusQuery } from './run-status.js';
 import { publishReport } from './runbooks/handoffs.js';
 import { BATCH_STEP, FIGURES_STEP } from './policies.js';
 import { runSteps, showFinal, verdictOf } from './runbooks/steps.js';
@@ -9,7 +9,7 @@ const figures = proxyActivities<Activities>(FIGURES_STEP);
 const batch = proxyActivities<Activities>(BATCH_STEP);
 
 /** Current state of a weekly run. */
-export const weeklyRunbookStatusQuery = defineQuery<RunStatus>('status');
+export const weeklyRunbookStatusQuery = runStatusQuery;
 
 /** Failures untouched this long become `abandoned` (they need a person, not another retry). */
 const STALE_AFTER_DAYS = 7;

@@ -2,7 +2,13 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { randomBytes } from 'node:crypto';
 import { Integration } from '../../temporal/search-attributes.js';
 import { idTimestamp, startRun } from '../../temporal/start.js';
-import type { BackfillInput, BackfillStatus } from '../../workflows/backfill.js';
+import type { backfill, BackfillInput, BackfillStatus } from '../../workflows/backfill.js';
+import {
+  backfillStatusQuery,
+  cancelBackfillUpdate,
+  pauseBackfillUpdate,
+  resumeBackfillUpdate,
+} from '../../workflows/backfill/messages.js';
 import { FINAL_STATE_MEMO } from '../../workflows/backfill/state.js';
 import type { ApiDeps } from '../deps.js';
 import { readRunState, WORKER_UNAVAILABLE } from '../run-state.js';
@@ -91,7 +97,7 @@ export function backfillRoutes({ client, config }: Pick<ApiDeps, 'client' | 'con
         : `backfill-${body.integration}-${idTimestamp(new Date())}-${randomBytes(3).toString('hex')}`;
       const input: BackfillInput = { ...body };
       const what = body.dryRun ? 'Dry run' : 'Backfill';
-      const { handle } = await startRun(client, {
+      const { handle } = await startRun<typeof backfill>(client, {
         workflow: 'backfill',
         workflowId,
         taskQueue: config.taskQueues.main,
@@ -102,7 +108,7 @@ export function backfillRoutes({ client, config }: Pick<ApiDeps, 'client' | 'con
         reuseExisting: Boolean(key),
       });
       const state = await handle
-        .query<BackfillStatus>('status')
+        .query(backfillStatusQuery)
         .then((s) => s.status)
         .catch(() => 'running' as const);
       return c.json({ id: handle.workflowId, workflowId: handle.workflowId, status: state }, 201);
@@ -110,23 +116,24 @@ export function backfillRoutes({ client, config }: Pick<ApiDeps, 'client' | 'con
     .openapi(getRoute, async (c) => {
       const { id } = c.req.valid('param');
       // A finished run left its final state in its memo; a running one answers its `status` query.
-      const status = await readRunState<BackfillStatus>(
+      const status = await readRunState(
         client,
         id,
         'backfill',
+        backfillStatusQuery,
         (d) => d.memo?.[FINAL_STATE_MEMO] as BackfillStatus | undefined,
       );
       return c.json(present(id, status), 200);
     });
-  for (const [action, summary] of [
-    ['pause', 'Pause at the next page boundary (answers once no request is in flight)'],
-    ['resume', 'Resume a paused backfill from where it stopped'],
-    ['cancel', 'Stop at the next page boundary, keeping the progress made'],
+  for (const [action, update, summary] of [
+    ['pause', pauseBackfillUpdate, 'Pause at the next page boundary (answers once no request is in flight)'],
+    ['resume', resumeBackfillUpdate, 'Resume a paused backfill from where it stopped'],
+    ['cancel', cancelBackfillUpdate, 'Stop at the next page boundary, keeping the progress made'],
   ] as const) {
     app.openapi(controlRoute(action, summary), async (c) => {
       const { id } = c.req.valid('param');
       const { by } = (c.req.valid('json') as z.infer<typeof ControlBody> | undefined) ?? {};
-      const state = await sendUpdate<BackfillStatus>(client, id, action, { by }, 'backfill');
+      const state = await sendUpdate(client, id, update, { by }, 'backfill');
       return c.json(present(id, state), 200);
     });
   }

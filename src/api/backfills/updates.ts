@@ -1,4 +1,5 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { ApiError } from '../errors.js';
 import { mapTemporalError } from '../temporal-errors.js';
@@ -8,17 +9,17 @@ import { mapTemporalError } from '../temporal-errors.js';
  * `InvalidTransition`) or a workflow that has already finished is a 409, an unknown id a 404.
  *
  * @example
- * const state = await sendUpdate(client, id, 'pause', { by: 'ops@example.com' }, 'backfill');
+ * const state = await sendUpdate(client, id, pauseBackfillUpdate, { by: 'ops@example.com' }, 'backfill');
  */
-export async function sendUpdate<T>(
+export async function sendUpdate<Ret, Arg>(
   client: Client,
   workflowId: string,
-  update: string,
-  arg: unknown,
+  update: UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
   what: string,
-): Promise<T> {
+): Promise<Ret> {
   try {
-    return await client.workflow.getHandle(workflowId).executeUpdate<T, [unknown]>(update, { args: [arg] });
+    return await client.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause;

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { randomBytes } from 'node:crypto';
 import { idTimestamp, startRun } from '../../temporal/start.js';
-import type { BackupInput } from '../../workflows/backup.js';
+import type { backupDatabase, BackupInput, restoreTest } from '../../workflows/backup.js';
 import type { AuthEnv } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -112,7 +112,7 @@ export function backupRoutes({ client, config, pool }: Pick<ApiDeps, 'client' | 
         const workflowId = key
           ? `${prefix}backup-manual-${key}`
           : `${prefix}backup-manual-${idTimestamp(new Date())}-${randomBytes(3).toString('hex')}`;
-        await startRun(client, {
+        await startRun<typeof backupDatabase>(client, {
           workflow: 'backupDatabase',
           workflowId,
           taskQueue: queue,
@@ -182,7 +182,7 @@ export function backupRoutes({ client, config, pool }: Pick<ApiDeps, 'client' | 
         if (row.deleted_at) throw new ApiError(409, 'conflict', 'Retention removed this backup file');
         const key = c.req.valid('header')['idempotency-key'];
         const workflowId = `${prefix}restore-test-${key ?? `${idTimestamp(new Date())}-${randomBytes(3).toString('hex')}`}`;
-        await startRun(client, {
+        await startRun<typeof restoreTest>(client, {
           workflow: 'restoreTest',
           workflowId,
           taskQueue: queue,

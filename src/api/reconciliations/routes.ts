@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { ZOHO_ENTITIES } from '../../backfill/entities.js';
 import { Integration } from '../../temporal/search-attributes.js';
 import { idTimestamp, startRun } from '../../temporal/start.js';
-import type { ReconcileInput, ReconcileStatus } from '../../workflows/reconcile.js';
+import type { reconcile } from '../../workflows/reconcile.js';
+import {
+  approveRepairUpdate,
+  reconcileStatusQuery,
+  rejectRepairUpdate,
+  type ReconcileInput,
+  type ReconcileStatus,
+} from '../../workflows/reconcile/messages.js';
 import { sendUpdate } from '../backfills/updates.js';
 import type { Pool } from '../../db/pool.js';
 import type { ApiDeps } from '../deps.js';
@@ -135,7 +142,7 @@ export function reconciliationRoutes({ client, config, pool }: Pick<ApiDeps, 'cl
         ? `reconciliation-zoho-${key}`
         : `reconciliation-zoho-${idTimestamp(new Date())}-${randomBytes(3).toString('hex')}`;
       const input: ReconcileInput = body;
-      const { handle } = await startRun(client, {
+      const { handle } = await startRun<typeof reconcile>(client, {
         workflow: 'reconcile',
         workflowId,
         taskQueue: config.taskQueues.main,
@@ -149,15 +156,18 @@ export function reconciliationRoutes({ client, config, pool }: Pick<ApiDeps, 'cl
     })
     .openapi(getRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const status = await readRunState<ReconcileStatus>(client, id, 'reconciliation', (d) =>
+      const status = await readRunState(client, id, 'reconciliation', reconcileStatusQuery, (d) =>
         storedReconciliation(pool, id, d.status.name),
       );
       return c.json({ id, ...status }, 200);
     });
-  for (const action of ['approve', 'reject'] as const) {
+  for (const [action, update] of [
+    ['approve', approveRepairUpdate],
+    ['reject', rejectRepairUpdate],
+  ] as const) {
     app.openapi(decideRoute(action), async (c) => {
       const { id } = c.req.valid('param');
-      const state = await sendUpdate<ReconcileStatus>(client, id, action, c.req.valid('json'), 'reconciliation');
+      const state = await sendUpdate(client, id, update, c.req.valid('json'), 'reconciliation');
       return c.json({ id, ...state }, 200);
     });
   }

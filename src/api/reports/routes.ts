@@ -9,7 +9,8 @@ import { reportTables, toCsv } from '../../reports/tables.js';
 import type { Report } from '../../reports/types.js';
 import { Integration } from '../../temporal/search-attributes.js';
 import { idTimestamp, startRun } from '../../temporal/start.js';
-import type { BackfillInput, BackfillStatus } from '../../workflows/backfill.js';
+import type { backfill, BackfillInput } from '../../workflows/backfill.js';
+import { backfillStatusQuery } from '../../workflows/backfill/messages.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { COMMON_ERRORS, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
@@ -209,7 +210,7 @@ export function reportRoutes({ pool, client, config }: Pick<ApiDeps, 'pool' | 'c
         mode: 'failed',
         recordIds: { [entity]: records },
       };
-      const { handle } = await startRun(client, {
+      const { handle } = await startRun<typeof backfill>(client, {
         workflow: 'backfill',
         workflowId,
         taskQueue: config.taskQueues.main,
@@ -220,7 +221,7 @@ export function reportRoutes({ pool, client, config }: Pick<ApiDeps, 'pool' | 'c
         reuseExisting: Boolean(key),
       });
       const status = await handle
-        .query<BackfillStatus>('status')
+        .query(backfillStatusQuery)
         .then((st) => st.status)
         .catch(() => 'running' as const);
       return c.json({ id: handle.workflowId, workflowId: handle.workflowId, status, records }, 201);

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { randomBytes } from 'node:crypto';
 import { idTimestamp, startRun } from '../../temporal/start.js';
-import type { RunStatus } from '../../workflows/run-status.js';
+import { runStatusQuery } from '../../workflows/run-status.js';
 import type { ApiDeps } from '../deps.js';
 import { COMMON_ERRORS, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
 import { mapTemporalError } from '../temporal-errors.js';
@@ -88,7 +88,7 @@ export function runbookRoutes({ client, config }: Pick<ApiDeps, 'client' | 'conf
       const { id } = c.req.valid('param');
       const status = await client.workflow
         .getHandle(id)
-        .query<RunStatus>('status')
+        .query(runStatusQuery)
         .catch((err: unknown) => mapTemporalError(err, `run ${id}`));
       return c.json({ id, ...status }, 200);
     });

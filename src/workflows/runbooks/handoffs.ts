@@ -3,6 +3,7 @@ import type { Activities } from '../../activities/index.js';
 import type { ReportInput } from '../../reports/build.js';
 import type { Verdict } from '../../reports/types.js';
 import { Health, OpsKind } from '../../temporal/search-attributes.js';
+import type { deliverReport } from '../deliver-report.js';
 import type { RunStatus } from '../run-status.js';
 import { HANDOFF_STEP } from '../policies.js';
 
@@ -35,7 +36,7 @@ export async function publishReport(
   upsertSearchAttributes([{ key: Health, value: input.health }]);
   // Delivery is its own workflow, abandoned on purpose: the run is done once its report is stored, and a slow
   // mail server retries there without holding the runbook open.
-  await startChild('deliverReport', {
+  await startChild<typeof deliverReport>('deliverReport', {
     workflowId: `${workflowInfo().workflowId}-report`,
     args: [{ reportId: id }],
     parentClosePolicy: 'ABANDON',

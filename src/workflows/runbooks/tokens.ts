@@ -1,7 +1,7 @@
 import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { OpsKind } from '../../temporal/search-attributes.js';
-import type { TokenRefreshStatus } from '../refresh-expiring-tokens.js';
+import type { refreshExpiringTokens } from '../refresh-expiring-tokens.js';
 import { FIGURES_STEP } from '../policies.js';
 import type { StepResult } from './steps.js';
 
@@ -12,12 +12,12 @@ const figures = proxyActivities<Activities>(FIGURES_STEP);
  * workflow (a child, so its progress is visible on its own in the Web UI), then reads what is still expiring.
  */
 export async function refreshTokensStep(asOf: string): Promise<StepResult> {
-  const refresh = (await executeChild('refreshExpiringTokens', {
+  const refresh = await executeChild<typeof refreshExpiringTokens>('refreshExpiringTokens', {
     workflowId: `${workflowInfo().workflowId}-tokens`,
     args: [{ withinSeconds: 24 * 3600 }],
     staticSummary: 'Daily runbook: refresh tokens expiring within 24 h',
     typedSearchAttributes: [{ key: OpsKind, value: 'token-refresh' }],
-  })) as TokenRefreshStatus;
+  });
   const after = await figures.countExpiringTokens({ asOf });
   return {
     status:
