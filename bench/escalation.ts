@@ -8,8 +8,8 @@
  * before the first deadline: the deadlines then fire at the opening rate, all incidents waiting at once. Each size
  * runs on a private stack of its own and stops by itself: a run gives up `SETTLE_SECONDS` after its last deadline.
  *
- * Runs alone (`npx tsx bench/escalation.ts [--incidents 1000] [--rate 25]`); `run()` is what `npm run bench` calls
- * (1,000 then 10,000 incidents).
+ * Runs alone (`npx tsx bench/escalation.ts [--incidents 1000] [--rate 25] [--worker-heap-mb 128]`); `run()` is what
+ * `npm run bench` calls (1,000 then 10,000 incidents).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -75,7 +75,7 @@ async function escalationTrace(client: Client, workflowId: string): Promise<Esca
 }
 
 /** One size on its own private stack: API in this process, the worker in its own. */
-export async function measure(count: number, rate = RATE): Promise<EscalationRun> {
+export async function measure(count: number, rate = RATE, workerHeapMb?: number): Promise<EscalationRun> {
   const openSeconds = Math.ceil(count / rate);
   const ackTimeoutSeconds = openSeconds + MARGIN_SECONDS;
   const recipients = {
@@ -91,7 +91,8 @@ export async function measure(count: number, rate = RATE): Promise<EscalationRun
       databaseUrl: env.databaseUrl,
       idPrefix: env.config.idPrefix,
       apiToken: env.config.api.operatorTokens[0]!,
-      env: recipients,
+      // `--worker-heap-mb N`: the worker's V8 old space capped, to see how much of its RSS is garbage not yet collected
+      env: { ...recipients, ...(workerHeapMb ? { NODE_OPTIONS: `--max-old-space-size=${workerHeapMb}` } : {}) },
     });
     try {
       const tag = randomUUID().slice(0, 6);
@@ -220,7 +221,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     return at > 0 ? Number(process.argv[at + 1]) : undefined;
   };
   const count = flag('--incidents') ?? 1000;
-  measure(count, flag('--rate') ?? RATE)
+  measure(count, flag('--rate') ?? RATE, flag('--worker-heap-mb'))
     .then((result) => {
       const out = fileURLToPath(new URL('./results/', import.meta.url));
       mkdirSync(out, { recursive: true });

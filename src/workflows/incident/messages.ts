@@ -19,7 +19,7 @@ export const escalateUpdate = defineUpdate<IncidentState, [ActorArgs]>('escalate
 export const reassignUpdate = defineUpdate<IncidentState, [ReassignArgs]>('reassign');
 export const snoozeUpdate = defineUpdate<IncidentState, [SnoozeArgs]>('snooze');
 export const addNoteUpdate = defineUpdate<IncidentState, [ActorArgs]>('addNote');
-/** A new trigger with the same dedup key: merged (count, last seen). Used by update-with-start. */
+/** A new trigger with the same dedup key: merged (count, last seen). Sent when an open finds the incident running. */
 export const triggerUpdate = defineUpdate<TriggerResult, [TriggerArgs]>('trigger');
 export const incidentStatusQuery = defineQuery<IncidentState>('status');
 
