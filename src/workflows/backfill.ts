@@ -24,13 +24,7 @@ import { queuesFromMain } from './queues.js';
 
 export type { BackfillInput, BackfillStatus } from './backfill/state.js';
 
-export {
-  backfillStatusQuery,
-  pauseBackfillUpdate,
-  resumeBackfillUpdate,
-  cancelBackfillUpdate,
-  type BackfillControlRequest,
-} from './backfill/messages.js';
+export * from './backfill/messages.js';
 
 const DEFAULT_BATCH_SIZE = 50;
 

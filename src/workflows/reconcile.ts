@@ -24,13 +24,7 @@ import {
   type ReconcileStatus,
 } from './reconcile/messages.js';
 
-export {
-  approveRepairUpdate,
-  reconcileStatusQuery,
-  rejectRepairUpdate,
-  type ReconcileInput,
-  type ReconcileStatus,
-} from './reconcile/messages.js';
+export * from './reconcile/messages.js';
 
 const db = proxyActivities<Activities>(DATABASE_STEP);
 const PER_PAGE = 200;
