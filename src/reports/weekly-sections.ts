@@ -11,6 +11,8 @@ type Weekly = WeeklyFigures & {
   };
 };
 
+const mibOrNull = (bytes: number | null | undefined) => (typeof bytes === 'number' ? Number(mib(bytes)) : null);
+
 const SERIES: [string, string] = ['previous week', 'this week'];
 const WEEKS = ['', 'previous week', 'this week', 'change'];
 
@@ -301,11 +303,7 @@ function backups(now: WeeklySnapshot, before: WeeklySnapshot | null, a: PeriodFi
       columns: WEEKS,
       rows: [
         ['last verified backup', prev?.id ?? '—', last?.id ?? '—', ''],
-        beside(
-          'its size (MiB)',
-          prev ? (mib(prev.sizeBytes) as number) : null,
-          last ? (mib(last.sizeBytes) as number) : null,
-        ),
+        beside('its size (MiB)', mibOrNull(prev?.sizeBytes), mibOrNull(last?.sizeBytes)),
         beside('its age (hours)', prev?.ageHours, last?.ageHours),
         ...statuses.map((s) => beside(`backups ${s}`, b.backups.byStatus[s] ?? 0, a.backups.byStatus[s] ?? 0)),
         beside('restore tests passed', b.backups.restoreTestsPassed, a.backups.restoreTestsPassed),
