@@ -1,4 +1,5 @@
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import { csvList } from './env-schemas.js';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -31,15 +32,7 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
-const csv = z
-  .string()
-  .optional()
-  .transform((v) =>
-    (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
+const csv = csvList;
 
 const timeZone = z
   .string()

@@ -11,10 +11,18 @@ export const ErrorSchema = z
   })
   .openapi('Error');
 
-const errorResponse = (description: string) => ({
+/**
+ * An OpenAPI response with a JSON body of `schema`: every route describes its answers with this.
+ *
+ * @example
+ * responses: { 200: jsonResponse(Backup, 'The backup'), ...COMMON_ERRORS }
+ */
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
-  content: { 'application/json': { schema: ErrorSchema } },
+  content: { 'application/json': { schema } },
 });
+
+const errorResponse = (description: string) => jsonResponse(ErrorSchema, description);
 
 /** Error answers every authenticated route may give. */
 export const COMMON_ERRORS = {

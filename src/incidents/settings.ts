@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { csvList } from '../env-schemas.js';
 import type { EscalationTargets, WebhookFormat } from '../notifications/types.js';
 import type { SmsSettings } from '../notifications/senders.js';
 import {
@@ -16,15 +17,7 @@ import {
  * (which stays the only reader of the environment). Documented in README's configuration table.
  */
 
-const list = z
-  .string()
-  .optional()
-  .transform((v) =>
-    (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
+const list = csvList;
 
 const emails = list.refine(
   (l) => l.every((e) => /^[^@\s]+@[^@\s]+$/.test(e)),

@@ -1,15 +1,8 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  defineQuery,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { defineQuery, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { DumpSummary, RetentionSummary, VerifySummary } from '../activities/backups.js';
 import { BACKUP_INCIDENT_KEY } from '../backups/policy.js';
+import { failureMessage } from './failures.js';
 import { BACKUP_STEP, DATABASE_STEP, HANDOFF_STEP } from './policies.js';
 
 const backup = proxyActivities<Activities>(BACKUP_STEP);
@@ -32,12 +25,6 @@ export interface BackupStatus {
 }
 
 export const backupStatusQuery = defineQuery<BackupStatus>('status');
-
-function causeOf(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
-  return e instanceof ApplicationFailure || e instanceof Error ? e.message : String(e);
-}
 
 function show(title: string, state: BackupStatus): void {
   const lines = [
@@ -78,7 +65,7 @@ async function restoreTestStep(state: BackupStatus, title: string): Promise<void
     outcome = await backup.verifyBackup({ id: state.id });
   } catch (err) {
     // The test could not run to the end (no pg_restore, the server gone for all retries): not verified.
-    outcome = { verified: false, error: causeOf(err) };
+    outcome = { verified: false, error: failureMessage(err) };
     await db.failBackup({ id: state.id, error: outcome.error!, status: 'unverified' });
   }
   state.status = outcome.verified ? 'verified' : 'unverified';
@@ -106,7 +93,7 @@ export async function backupDatabase(input: BackupInput = {}): Promise<BackupSta
     state.dump = await backup.dumpBackup({ id: state.id });
   } catch (err) {
     state.status = 'failed';
-    state.error = causeOf(err);
+    state.error = failureMessage(err);
     await db.failBackup({ id: state.id, error: state.error, status: 'failed' });
     await page(state, 'failed');
     state.step = 'done';

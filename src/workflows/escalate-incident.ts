@@ -1,6 +1,5 @@
 import {
   ActivityCancellationType,
-  ActivityFailure,
   allHandlersFinished,
   CancellationScope,
   condition,
@@ -11,6 +10,7 @@ import {
   setCurrentDetails,
   workflowInfo,
 } from '@temporalio/workflow';
+import { failureMessage } from './failures.js';
 import type { Activities } from '../activities/index.js';
 import { quietUntil } from '../incidents/policy.js';
 import { now } from './incident/clock.js';
@@ -139,7 +139,7 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
         });
       }
     } catch (err) {
-      const cause = err instanceof ActivityFailure ? err.cause?.message : String(err);
+      const cause = failureMessage(err);
       record(s, now(), { type: 'notification-failed', level: s.level, dueAt: iso(dueAt), message: cause });
     } finally {
       s.rounds[s.level] = (s.rounds[s.level] ?? 0) + 1;

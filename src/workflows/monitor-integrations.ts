@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   patched,
   proxyActivities,
@@ -11,6 +10,7 @@ import {
 import type { Activities, HealthCheck, HealthStatus } from '../activities/index.js';
 import { Health } from '../temporal/search-attributes.js';
 import { DATABASE_STEP, PROBE_STEP } from './policies.js';
+import { rootCause } from './failures.js';
 import { queuesFromMain } from './queues.js';
 import { type RunStatus, runStatusQuery, type RunStep } from './run-status.js';
 import { evaluateAlerts } from './runbooks/alerting.js';
@@ -46,7 +46,7 @@ function toStep(check: HealthCheck): RunStep {
 
 /** A vendor probe that still failed after its retries (a classified error): recorded as `down` with its class. */
 function failedProbe(integration: string, err: unknown): HealthCheck {
-  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  const cause = rootCause(err);
   return {
     integration,
     status: 'down',

@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   continueAsNew,
   defineQuery,
@@ -15,6 +14,7 @@ import type { Activities, ExpiringInstallation } from '../activities/index.js';
 import type { ZohoProactiveRefresh } from '../integrations/zoho/access-token.js';
 import { Integration, OpsKind } from '../temporal/search-attributes.js';
 import { DATABASE_STEP, HANDOFF_STEP } from './policies.js';
+import { rootCause } from './failures.js';
 import { queuesFromMain } from './queues.js';
 
 /**
@@ -73,7 +73,7 @@ const handoff = proxyActivities<Activities>(HANDOFF_STEP);
 
 /** The error class and message of a failed activity (never a token: activities do not put them in errors). */
 function classify(err: unknown): { errorClass: string; message: string } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const cause = rootCause(err);
   const errorClass = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
   return { errorClass, message: (cause as Error | undefined)?.message ?? String(err) };
 }

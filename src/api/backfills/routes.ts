@@ -12,15 +12,11 @@ import {
 import { FINAL_STATE_MEMO } from '../../workflows/backfill/state.js';
 import type { ApiDeps } from '../deps.js';
 import { readRunState, WORKER_UNAVAILABLE } from '../run-state.js';
-import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
+import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, jsonResponse, NOT_FOUND } from '../schemas.js';
 import { BackfillSchema, BackfillStarted, ControlBody, StartBackfillBody } from './schemas.js';
 import { sendUpdate } from './updates.js';
 
 const Id = z.object({ id: z.string().min(1).max(300).openapi({ example: 'backfill-zoho-20261122-091500-a1b2c3' }) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const startRoute = createRoute({
   method: 'post',
@@ -31,7 +27,7 @@ const startRoute = createRoute({
     headers: IdempotencyHeaders,
     body: { required: true, content: { 'application/json': { schema: StartBackfillBody } } },
   },
-  responses: { 201: json(BackfillStarted, 'Started'), ...COMMON_ERRORS },
+  responses: { 201: jsonResponse(BackfillStarted, 'Started'), ...COMMON_ERRORS },
 });
 
 const getRoute = createRoute({
@@ -40,7 +36,12 @@ const getRoute = createRoute({
   summary: 'Read a backfill: status, progress, counts by entity and error class, estimated API calls',
   tags: ['backfills'],
   request: { params: Id },
-  responses: { 200: json(BackfillSchema, 'The backfill'), ...COMMON_ERRORS, ...NOT_FOUND, ...WORKER_UNAVAILABLE },
+  responses: {
+    200: jsonResponse(BackfillSchema, 'The backfill'),
+    ...COMMON_ERRORS,
+    ...NOT_FOUND,
+    ...WORKER_UNAVAILABLE,
+  },
 });
 
 const controlRoute = (action: 'pause' | 'resume' | 'cancel', summary: string) =>
@@ -54,7 +55,7 @@ const controlRoute = (action: 'pause' | 'resume' | 'cancel', summary: string) =>
       headers: IdempotencyHeaders,
       body: { required: false, content: { 'application/json': { schema: ControlBody } } },
     },
-    responses: { 200: json(BackfillSchema, 'The new state'), ...COMMON_ERRORS, ...NOT_FOUND, ...CONFLICT },
+    responses: { 200: jsonResponse(BackfillSchema, 'The new state'), ...COMMON_ERRORS, ...NOT_FOUND, ...CONFLICT },
   });
 
 /** The API's view of the workflow's `status` query. */

@@ -5,7 +5,7 @@ import type { backupDatabase, BackupInput, restoreTest } from '../../workflows/b
 import type { AuthEnv } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
+import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, jsonResponse, NOT_FOUND } from '../schemas.js';
 
 const Counts = z.record(z.string(), z.number().int());
 const Backup = z
@@ -37,11 +37,6 @@ const ListQuery = z.object({
   limit: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(500).default(50),
 });
 const Id = z.object({ id: z.string().min(1).max(300) });
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 interface Row {
   id: string;
@@ -105,7 +100,7 @@ export function backupRoutes({ client, config, pool }: Pick<ApiDeps, 'client' | 
         summary: 'Back up the Opsflow database now (pg_dump, restore test, retention)',
         tags: ['backups'],
         request: { headers: IdempotencyHeaders },
-        responses: { 202: json(Started, 'Started: follow it with GET /backups/{id}'), ...COMMON_ERRORS },
+        responses: { 202: jsonResponse(Started, 'Started: follow it with GET /backups/{id}'), ...COMMON_ERRORS },
       }),
       async (c) => {
         const key = c.req.valid('header')['idempotency-key'];
@@ -132,7 +127,7 @@ export function backupRoutes({ client, config, pool }: Pick<ApiDeps, 'client' | 
         summary: 'List backups, newest first',
         tags: ['backups'],
         request: { query: ListQuery },
-        responses: { 200: json(z.object({ backups: z.array(Backup) }), 'Backups'), ...COMMON_ERRORS },
+        responses: { 200: jsonResponse(z.object({ backups: z.array(Backup) }), 'Backups'), ...COMMON_ERRORS },
       }),
       async (c) => {
         const { status, limit } = c.req.valid('query');
@@ -150,7 +145,7 @@ export function backupRoutes({ client, config, pool }: Pick<ApiDeps, 'client' | 
         summary: 'Read a backup: file, size, sha256, row counts and verification',
         tags: ['backups'],
         request: { params: Id },
-        responses: { 200: json(Backup, 'The backup'), ...COMMON_ERRORS, ...NOT_FOUND },
+        responses: { 200: jsonResponse(Backup, 'The backup'), ...COMMON_ERRORS, ...NOT_FOUND },
       }),
       async (c) => {
         const row = await byId(c.req.valid('param').id);
@@ -166,7 +161,7 @@ export function backupRoutes({ client, config, pool }: Pick<ApiDeps, 'client' | 
         tags: ['backups'],
         request: { params: Id, headers: IdempotencyHeaders },
         responses: {
-          202: json(Started, 'Started: GET /backups/{id} shows the outcome'),
+          202: jsonResponse(Started, 'Started: GET /backups/{id} shows the outcome'),
           ...COMMON_ERRORS,
           ...NOT_FOUND,
           ...CONFLICT,

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { openIncident } from '../../incidents/open.js';
 import type { ApiDeps } from '../deps.js';
-import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
+import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, jsonResponse, NOT_FOUND } from '../schemas.js';
 import {
   ActorBody,
   Incident,
@@ -17,11 +17,6 @@ import {
 } from './schemas.js';
 import { fromRow, mirrored, readIncident, updateIncident, view } from './store.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-
 const openRoute = createRoute({
   method: 'post',
   path: '/incidents',
@@ -32,8 +27,8 @@ const openRoute = createRoute({
     headers: IdempotencyHeaders,
   },
   responses: {
-    201: json(Opened, 'Opened; escalation started'),
-    200: json(Opened, 'Merged into the open incident with this dedup key (`deduplicated: true`)'),
+    201: jsonResponse(Opened, 'Opened; escalation started'),
+    200: jsonResponse(Opened, 'Merged into the open incident with this dedup key (`deduplicated: true`)'),
     ...COMMON_ERRORS,
   },
 });
@@ -44,7 +39,7 @@ const listRoute = createRoute({
   summary: 'List incidents by status and severity (from Temporal visibility)',
   tags: ['incidents'],
   request: { query: ListQuery },
-  responses: { 200: json(z.object({ incidents: z.array(IncidentSummary) }), 'Newest first'), ...COMMON_ERRORS },
+  responses: { 200: jsonResponse(z.object({ incidents: z.array(IncidentSummary) }), 'Newest first'), ...COMMON_ERRORS },
 });
 
 const getRoute = createRoute({
@@ -53,7 +48,7 @@ const getRoute = createRoute({
   summary: 'Read an incident: status, level, timeline, postmortem',
   tags: ['incidents'],
   request: { params: z.object({ id: IncidentId }) },
-  responses: { 200: json(Incident, 'The incident'), ...COMMON_ERRORS, ...NOT_FOUND },
+  responses: { 200: jsonResponse(Incident, 'The incident'), ...COMMON_ERRORS, ...NOT_FOUND },
 });
 
 /** The incident actions: path, the workflow update it sends, and its body. */
@@ -82,7 +77,7 @@ function actionRoute(path: string, body: z.ZodType, summary: string) {
       headers: IdempotencyHeaders,
       body: { content: { 'application/json': { schema: body } }, required: true },
     },
-    responses: { 200: json(Incident, 'The new state'), ...COMMON_ERRORS, ...NOT_FOUND, ...CONFLICT },
+    responses: { 200: jsonResponse(Incident, 'The new state'), ...COMMON_ERRORS, ...NOT_FOUND, ...CONFLICT },
   });
 }
 

@@ -4,7 +4,7 @@ import { SEVERITIES } from '../../incidents/policy.js';
 import type { AuthEnv } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { COMMON_ERRORS, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
+import { COMMON_ERRORS, IdempotencyHeaders, jsonResponse, NOT_FOUND } from '../schemas.js';
 
 const CreateBody = z
   .object({
@@ -33,10 +33,6 @@ const Window = z
   })
   .openapi('MaintenanceWindow');
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const Id = z.object({ id: z.string().min(1).max(200) });
 
 interface Row {
@@ -79,7 +75,7 @@ export function maintenanceRoutes({ pool }: Pick<ApiDeps, 'pool'>) {
           body: { content: { 'application/json': { schema: CreateBody } }, required: true },
         },
         responses: {
-          201: json(Window, 'Created (or the one created before with this Idempotency-Key)'),
+          201: jsonResponse(Window, 'Created (or the one created before with this Idempotency-Key)'),
           ...COMMON_ERRORS,
         },
       }),
@@ -111,7 +107,7 @@ export function maintenanceRoutes({ pool }: Pick<ApiDeps, 'pool'>) {
         summary: 'List maintenance windows that have not ended (all with `?all=true`)',
         tags: ['maintenance'],
         request: { query: z.object({ all: z.enum(['true', 'false']).optional() }) },
-        responses: { 200: json(z.object({ windows: z.array(Window) }), 'By start time'), ...COMMON_ERRORS },
+        responses: { 200: jsonResponse(z.object({ windows: z.array(Window) }), 'By start time'), ...COMMON_ERRORS },
       }),
       async (c) => {
         const all = c.req.valid('query').all === 'true';

@@ -15,7 +15,7 @@ import { sendUpdate } from '../backfills/updates.js';
 import type { Pool } from '../../db/pool.js';
 import type { ApiDeps } from '../deps.js';
 import { readRunState, WORKER_UNAVAILABLE } from '../run-state.js';
-import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
+import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, jsonResponse, NOT_FOUND } from '../schemas.js';
 
 const Id = z.object({ id: z.string().min(1).max(300) });
 const Start = z
@@ -53,10 +53,6 @@ const Reconciliation = z
   })
   .openapi('Reconciliation');
 const Decision = z.object({ by: z.string().min(1).max(200) }).openapi('ReconciliationDecision');
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const startRoute = createRoute({
   method: 'post',
@@ -68,7 +64,7 @@ const startRoute = createRoute({
     body: { required: true, content: { 'application/json': { schema: Start } } },
   },
   responses: {
-    201: json(z.object({ id: z.string(), workflowId: z.string(), status: z.string() }), 'Started'),
+    201: jsonResponse(z.object({ id: z.string(), workflowId: z.string(), status: z.string() }), 'Started'),
     ...COMMON_ERRORS,
   },
 });
@@ -79,7 +75,7 @@ const getRoute = createRoute({
   tags: ['reconciliations'],
   request: { params: Id },
   responses: {
-    200: json(Reconciliation, 'The reconciliation'),
+    200: jsonResponse(Reconciliation, 'The reconciliation'),
     ...COMMON_ERRORS,
     ...NOT_FOUND,
     ...WORKER_UNAVAILABLE,
@@ -96,7 +92,7 @@ const decideRoute = (action: 'approve' | 'reject') =>
       headers: IdempotencyHeaders,
       body: { required: true, content: { 'application/json': { schema: Decision } } },
     },
-    responses: { 200: json(Reconciliation, 'The new state'), ...COMMON_ERRORS, ...NOT_FOUND, ...CONFLICT },
+    responses: { 200: jsonResponse(Reconciliation, 'The new state'), ...COMMON_ERRORS, ...NOT_FOUND, ...CONFLICT },
   });
 
 /**

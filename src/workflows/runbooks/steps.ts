@@ -1,4 +1,5 @@
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, setCurrentDetails } from '@temporalio/workflow';
+import { setCurrentDetails } from '@temporalio/workflow';
+import { failureMessage } from '../failures.js';
 import type { Verdict } from '../../reports/types.js';
 import type { RunStatus, RunStep } from '../run-status.js';
 
@@ -16,12 +17,6 @@ export type StepDefinition = [name: string, run: () => Promise<StepResult>];
 export function workflowClock(): number {
   // eslint-disable-next-line no-restricted-properties -- replay-safe here: it measures step durations only
   return Date.now();
-}
-
-function failureMessage(err: unknown): string {
-  let e: unknown = err;
-  while ((e instanceof ActivityFailure || e instanceof ChildWorkflowFailure) && e.cause) e = e.cause;
-  return e instanceof ApplicationFailure || e instanceof Error ? e.message : String(e);
 }
 
 function details(title: string, state: RunStatus): string {
