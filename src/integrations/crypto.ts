@@ -1,11 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
+import { keyIdOf, keysById, open, seal } from '../aes-gcm.js';
 import type { Logger } from '../logger.js';
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
+export { keyIdOf };
 
 /** The keys that encrypt secrets at rest: the current one encrypts, any known one decrypts (key rotation). */
 export interface Keyring {
@@ -13,11 +13,6 @@ export interface Keyring {
   encrypt(plaintext: string, context: string): Buffer;
   /** @throws when the key id is unknown or the ciphertext was altered or moved to another row. */
   decrypt(ciphertext: Buffer, keyId: string, context: string): string;
-}
-
-/** A short public name for a key (a hash prefix), stored beside each ciphertext so old keys can be retired. */
-export function keyIdOf(key: Buffer): string {
-  return `k${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }
 
 /**
@@ -29,26 +24,17 @@ export function keyIdOf(key: Buffer): string {
  * const enc = keyring.encrypt(token, 'hl_installations:1:access');
  */
 export function createKeyring(current: Buffer, previous: Buffer[] = []): Keyring {
-  const keys = new Map([current, ...previous].map((k) => [keyIdOf(k), k]));
+  const keys = keysById(current, previous);
   const currentKeyId = keyIdOf(current);
   return {
     currentKeyId,
     encrypt(plaintext, context) {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', current, iv);
-      cipher.setAAD(Buffer.from(context));
-      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), body]);
+      return seal(current, Buffer.from(plaintext, 'utf8'), Buffer.from(context));
     },
     decrypt(ciphertext, keyId, context) {
       const key = keys.get(keyId);
       if (!key) throw new Error(`encryption key ${keyId} is not configured (was it rotated away too early?)`);
-      const decipher = createDecipheriv('aes-256-gcm', key, ciphertext.subarray(0, IV_BYTES));
-      decipher.setAAD(Buffer.from(context));
-      decipher.setAuthTag(ciphertext.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      return Buffer.concat([decipher.update(ciphertext.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString(
-        'utf8',
-      );
+      return open(key, ciphertext, Buffer.from(context)).toString('utf8');
     },
   };
 }

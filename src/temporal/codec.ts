@@ -1,6 +1,6 @@
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { keyIdOf, keysById, open, seal } from '../aes-gcm.js';
 import type { Config } from '../config.js';
 
 /** The `encoding` metadata of an encrypted payload; anything else passes through the codec untouched. */
@@ -11,19 +11,12 @@ export const KEY_ID_METADATA = 'encryption-key-id';
 // CommonJS package: its namespace object comes through the default import under ESM.
 const { temporal } = proto;
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Raised when a payload was encrypted with a key that is not configured (rotated away too early). */
 export class UnknownEncryptionKeyError extends Error {
   override name = 'UnknownEncryptionKeyError';
-}
-
-/** A key's public name: a hash prefix, never the key itself. */
-export function payloadKeyId(key: Buffer): string {
-  return `k${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }
 
 /**
@@ -43,22 +36,19 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     private readonly current: Buffer,
     previous: Buffer[] = [],
   ) {
-    this.keyId = payloadKeyId(current);
-    this.keys = new Map([current, ...previous].map((k) => [payloadKeyId(k), k]));
+    this.keyId = keyIdOf(current);
+    this.keys = keysById(current, previous);
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', this.current, iv);
       const plain = temporal.api.common.v1.Payload.encode(payload).finish();
-      const body = Buffer.concat([cipher.update(plain), cipher.final()]);
       return {
         metadata: {
           [METADATA_ENCODING_KEY]: encoder.encode(ENCRYPTED_ENCODING),
           [KEY_ID_METADATA]: encoder.encode(this.keyId),
         },
-        data: Buffer.concat([iv, cipher.getAuthTag(), body]),
+        data: seal(this.current, plain),
       };
     });
   }
@@ -72,11 +62,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const key = this.keys.get(keyId);
       if (!key)
         throw new UnknownEncryptionKeyError(`payload encrypted with key ${keyId || '(none)'}, which is not configured`);
-      const data = Buffer.from(payload.data ?? new Uint8Array());
-      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
-      decipher.setAuthTag(data.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
-      return temporal.api.common.v1.Payload.decode(plain);
+      return temporal.api.common.v1.Payload.decode(open(key, payload.data ?? new Uint8Array()));
     });
   }
 }
