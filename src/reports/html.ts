@@ -1,8 +1,8 @@
+import { escapeHtml } from '../html.js';
 import { reportTables, sectionAnchor } from './tables.js';
 import type { Report, ReportChart, ReportLink, ReportSection, ReportTable } from './types.js';
 
-const escape = (v: string | number) =>
-  String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escape = escapeHtml;
 
 const VERDICT_COLOR = { HEALTHY: '#1a7f37', DEGRADED: '#9a6700', UNHEALTHY: '#cf222e' } as const;
 const STATUS_COLOR: Record<string, string> = { ok: '#1a7f37', warning: '#9a6700', failed: '#cf222e' };

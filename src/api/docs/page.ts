@@ -1,4 +1,5 @@
 import { exampleFor, type Components, type SchemaObject } from './example.js';
+import { escapeHtml } from '../../html.js';
 
 interface Parameter {
   name: string;
@@ -26,8 +27,7 @@ export interface OpenApiDocument {
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
-const escape = (s: string) =>
-  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+const escape = escapeHtml;
 
 const json = (value: unknown) => escape(JSON.stringify(value, null, 2));
 
