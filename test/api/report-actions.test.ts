@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import type { FailedRecord } from '../../src/reports/failed-syncs.js';
 import type { Report } from '../../src/reports/types.js';
 import { eventually } from '../harness.js';
-import { mailTo } from '../integration/incident-doubles.js';
+import { mailTo } from '../incident-doubles.js';
 import { startRunbookEnv, type RunbookEnv } from '../workflow/runbook-fixtures.js';
 
 const MESSAGE = 'customer_id is invalid, "C-9" unknown\nsecond line';

@@ -6,7 +6,7 @@ import type { Config } from '../../src/config.js';
 import { freePort } from '../../src/dev/ports.js';
 import type { SmsSimulator } from '../../src/simulators/sms/index.js';
 import { startTestEnv, testStack, type TestEnv } from '../harness.js';
-import { startSms } from './incident-doubles.js';
+import { startSms } from '../incident-doubles.js';
 
 describe('notification channel health', () => {
   let env: TestEnv;

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { createNotifier, type Notifier } from '../../src/notifications/index.js';
 import type { SmsSimulator } from '../../src/simulators/sms/index.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
-import { mailTo, startSms, startWebhookReceiver, type WebhookReceiver } from './incident-doubles.js';
+import { mailTo, startSms, startWebhookReceiver, type WebhookReceiver } from '../incident-doubles.js';
 
 describe('notifications', () => {
   let env: TestEnv;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eventually, startTestEnv, type TestEnv } from '../harness.js';
-import { mailTo } from '../integration/incident-doubles.js';
+import { mailTo } from '../incident-doubles.js';
 import { startFaultStack, type PrivateStack } from '../stack.js';
 
 const run = randomUUID().slice(0, 8);

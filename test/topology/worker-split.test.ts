@@ -18,7 +18,7 @@ import { freePort } from '../../src/dev/ports.js';
 import type { BackfillStatus } from '../../src/workflows/backfill.js';
 import { seedBilling, syncStates, type SimStats } from '../backfill-env.js';
 import { eventually, startTestEnv, testStack, type TestEnv } from '../harness.js';
-import { mailTo } from '../integration/incident-doubles.js';
+import { mailTo } from '../incident-doubles.js';
 
 const { TaskQueueType } = proto.temporal.api.enums.v1;
 const CUSTOMERS = 40;

@@ -5,7 +5,7 @@ import { declaredSchedules } from '../../src/schedules.js';
 import { startRun } from '../../src/temporal/start.js';
 import type { RunStatus } from '../../src/workflows/run-status.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../integration/incident-doubles.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../incident-doubles.js';
 
 describe('delivery checks on their own schedules', () => {
   let env: TestEnv;

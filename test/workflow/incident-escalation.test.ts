@@ -8,7 +8,7 @@ import { activityDepsFor } from '../../src/services.js';
 import { createWorkers } from '../../src/worker.js';
 import type { IncidentState, TimelineEvent } from '../../src/workflows/incident/types.js';
 import { eventually, startTestEnv, testStack, type TestEnv } from '../harness.js';
-import { mailTo, startSms, startWebhookReceiver, type WebhookReceiver } from '../integration/incident-doubles.js';
+import { mailTo, startSms, startWebhookReceiver, type WebhookReceiver } from '../incident-doubles.js';
 
 const run = randomUUID().slice(0, 8);
 const ops = `ops-${run}@example.com`;

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { openIncident, policyFor } from '../../src/incidents/open.js';
 import type { EscalateIncidentInput, IncidentState } from '../../src/workflows/incident/types.js';
 import { eventually, startTestEnv, type TestEnv } from '../harness.js';
-import { mailTo } from '../integration/incident-doubles.js';
+import { mailTo } from '../incident-doubles.js';
 
 const run = randomUUID().slice(0, 8);
 const ops = `ops-${run}@example.com`;

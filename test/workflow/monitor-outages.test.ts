@@ -5,7 +5,7 @@ import { observe, type OutageTracker } from '../../src/incidents/outages.js';
 import { startRun } from '../../src/temporal/start.js';
 import type { RunStatus } from '../../src/workflows/run-status.js';
 import { eventually, startTestEnv, type TestEnv } from '../harness.js';
-import { mailTo } from '../integration/incident-doubles.js';
+import { mailTo } from '../incident-doubles.js';
 
 interface IncidentRow {
   id: string;

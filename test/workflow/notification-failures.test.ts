@@ -8,7 +8,7 @@ import { freePort } from '../../src/dev/ports.js';
 import { startRun } from '../../src/temporal/start.js';
 import type { RunStatus } from '../../src/workflows/run-status.js';
 import { eventually, startTestEnv, type TestEnv } from '../harness.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../integration/incident-doubles.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../incident-doubles.js';
 
 describe('notification failure alert', () => {
   let env: TestEnv;

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Health } from '../../src/temporal/search-attributes.js';
 import type { BackfillStatus } from '../../src/workflows/backfill.js';
 import { eventually } from '../harness.js';
-import { mailTo } from '../integration/incident-doubles.js';
+import { mailTo } from '../incident-doubles.js';
 import {
   runRunbook,
   seedHistory,

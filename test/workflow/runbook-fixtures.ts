@@ -11,7 +11,7 @@ import type { Report } from '../../src/reports/types.js';
 import { startRun } from '../../src/temporal/start.js';
 import type { OpsKindValue } from '../../src/temporal/search-attributes.js';
 import type { RunStatus } from '../../src/workflows/run-status.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../integration/incident-doubles.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../incident-doubles.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
 
 export interface RunbookEnv {

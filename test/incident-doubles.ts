@@ -4,9 +4,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSmsSimulator, type SmsSimulator } from '../../src/simulators/sms/index.js';
-import { createLogger } from '../../src/logger.js';
-import { testStack } from '../harness.js';
+import { startSmsSimulator, type SmsSimulator } from '../src/simulators/sms/index.js';
+import { createLogger } from '../src/logger.js';
+import { testStack } from './harness.js';
 
 export interface WebhookReceiver {
   url: string;
