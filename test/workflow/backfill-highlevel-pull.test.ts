@@ -88,9 +88,12 @@ describe('backfill: HighLevel contacts pull', () => {
   });
 
   it('skips an uninstalled location', async () => {
-    const { rows } = await env.pool.query('SELECT count(*)::int AS n FROM hl_contacts WHERE location_id = $1', [
-      uninstalled,
-    ]);
-    assert.equal(rows[0].n, 0);
+    // Its own pull (a repeat changes nothing), so the case stands alone: the installed locations are pulled, the
+    // uninstalled one's 40 contacts at the simulator are not.
+    assert.equal((await pull()).status, 'completed');
+    const stored = await storedContacts();
+    assert.equal(stored[small]?.rows, 30, 'an installed location was pulled');
+    assert.equal(stored[uninstalled], undefined, 'nothing of the uninstalled location');
+    assert.equal(seeded[uninstalled], 40, 'the simulator holds contacts for it');
   });
 });
