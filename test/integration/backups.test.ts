@@ -200,7 +200,15 @@ describe('backups', () => {
     const after1 = await restoreTest(damaged.id);
     assert.equal(after1.status, 'unverified');
     assert.match(after1.error ?? '', /changed since the dump: sha256/);
-    const incidents = await openBackupIncidents();
+    // The incident's row is written by its workflow's first task, which follows the open (the server's latency).
+    const incidents = await eventually(
+      async () => {
+        const open = await openBackupIncidents();
+        return open.length > 0 && open;
+      },
+      20_000,
+      'the backup incident',
+    );
     assert.equal(incidents.length, 1);
     assert.equal(after1.incidentId, incidents[0]!.id);
     assert.equal(incidents[0]!.severity, 'P2');
