@@ -1,5 +1,6 @@
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { csvList } from './env-schemas.js';
+import { createHmac } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -75,6 +76,10 @@ const EnvSchema = z.object({
   OPSFLOW_PORT: port(3000),
   OPSFLOW_PUBLIC_URL: z.url({ error: 'expected an absolute URL' }).optional(),
   OPSFLOW_API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'expected at least 16 characters'),
+  OPSFLOW_LINK_SECRET: optionalString.refine(
+    (v) => v === undefined || v.length >= 32,
+    'expected at least 32 characters',
+  ),
   OPSFLOW_VIEWER_TOKENS: csv.refine((l) => l.every((t) => t.length >= 16), 'expected tokens of at least 16 characters'),
   OPSFLOW_DATA_DIR: z.string().default('.data'),
   OPSFLOW_CACHE_DIR: optionalString,
@@ -159,6 +164,7 @@ const EnvSchema = z.object({
   TEMPORAL_CLI_PATH: optionalString,
   OPSFLOW_TEMPORAL_PORT: port(7233),
   OPSFLOW_TEMPORAL_UI_PORT: port(8233),
+  OPSFLOW_TEMPORAL_UI_URL: z.url({ error: 'expected an absolute URL' }).optional(),
 
   SMTP_URL: z
     .url({ protocol: /^smtps?$/, error: 'expected an smtp:// or smtps:// URL' })
@@ -283,7 +289,14 @@ export interface Config {
     connect: ClientConnectConfig;
     cliPath?: string;
     uiPort: number;
+    /** The Web UI's base URL, for links to a workflow's page in notices. */
+    uiUrl: string;
   };
+  /**
+   * The key of signed links (acknowledge links in notices, report links in emails): OPSFLOW_LINK_SECRET, else one
+   * derived from the operator token; unset only in demo mode without a token, where `secretFile` holds a generated one.
+   */
+  links: { secret?: string; secretFile: string };
   mail: { smtpUrl?: string; from: string; capturePort: number; mailboxPort: number };
   highlevel: {
     /** API base; the simulator's in demo mode. */
@@ -444,6 +457,16 @@ export function loadConfig(env: Env): Config {
       connect: { ...connect, namespace },
       cliPath: e.TEMPORAL_CLI_PATH,
       uiPort: e.OPSFLOW_TEMPORAL_UI_PORT,
+      uiUrl: (e.OPSFLOW_TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.OPSFLOW_TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
+    },
+    links: {
+      // Derived, so a deployment that sets only the API token still signs with a key no one else has; rotating
+      // the token then invalidates outstanding links, which OPSFLOW_LINK_SECRET avoids.
+      secret:
+        e.OPSFLOW_LINK_SECRET ??
+        (operatorTokens[0] &&
+          createHmac('sha256', operatorTokens[0]).update('opsflow signed links').digest('base64url')),
+      secretFile: join(dataDir, 'link-secret'),
     },
     mail: {
       smtpUrl: e.SMTP_URL,

@@ -12,6 +12,8 @@ export interface ReportMessage {
   html: string;
   link: string;
   severity: string;
+  /** The notifier signs the links to the report page per message, so they open without an API token. */
+  report: { id: string };
   level: 1;
   channels: Array<'email' | 'webhook'>;
 }
@@ -34,6 +36,7 @@ export function createReportActivities({ pool, config }: Pick<ActivityDeps, 'poo
       html: renderHtml(report, { link }),
       link,
       severity: report.health,
+      report: { id: report.id },
       level: 1,
       channels: ['email', 'webhook'],
     };

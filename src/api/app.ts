@@ -16,6 +16,7 @@ import { healthRoutes } from './health/routes.js';
 import { incidentRoutes } from './incidents/routes.js';
 import { maintenanceRoutes } from './maintenance/routes.js';
 import { reportRoutes } from './reports/routes.js';
+import { LINK_PATH_PREFIX, linkRoutes, signedReportAccess } from './links/routes.js';
 import { runbookRoutes } from './runbooks/routes.js';
 import { highlevelWebhookRoutes } from './webhooks/highlevel.js';
 import { highlevelOAuthRoutes } from './oauth/highlevel.js';
@@ -64,16 +65,17 @@ export function createApp(deps: ApiDeps) {
       },
     }),
   );
-  app.use(
-    '*',
-    bearerAuth({
-      tokens: deps.tokens,
-      pool: deps.pool,
-      log: deps.log,
-      isPublic: (p) => PUBLIC_PATHS.has(p),
-      fallbackToken: codecCookieToken,
-    }),
-  );
+  // A report email's signed link opens that report without a token; the principal it sets skips bearer auth.
+  app.use('/reports/:id', signedReportAccess(deps));
+  const auth = bearerAuth({
+    tokens: deps.tokens,
+    pool: deps.pool,
+    log: deps.log,
+    // Signed links (acknowledge links in notices) carry their own authentication, like webhooks.
+    isPublic: (p) => PUBLIC_PATHS.has(p) || p.startsWith(LINK_PATH_PREFIX),
+    fallbackToken: codecCookieToken,
+  });
+  app.use('*', (c, next) => (c.get('principal') ? next() : auth(c, next)));
 
   app.route('/', healthRoutes(deps));
   app.route('/', codecRoutes(deps));
@@ -86,6 +88,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', incidentRoutes(deps));
   app.route('/', maintenanceRoutes(deps));
   app.route('/', reportRoutes(deps));
+  app.route('/', linkRoutes(deps));
   app.route('/', scheduleRoutes(deps));
   app.route('/', backfillRoutes(deps));
   app.route('/', reconciliationRoutes(deps));

@@ -20,6 +20,8 @@ export const SECURITY_EVENT = {
   webhookReplayed: 'webhook.replayed',
   /** An OAuth callback whose state is missing, not this browser's, unknown, used or expired. */
   oauthStateInvalid: 'oauth.state_invalid',
+  /** A signed link (acknowledge, report) that was altered or not signed by this Opsflow. */
+  linkInvalid: 'link.invalid',
 } as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT)[keyof typeof SECURITY_EVENT];

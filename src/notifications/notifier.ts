@@ -3,6 +3,7 @@ import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { LEVEL_CHANNELS } from '../incidents/policy.js';
 import { NotificationError } from './errors.js';
+import { createLinks, withLinkToken } from './links.js';
 import { sendOnce } from './outbox.js';
 import { emailSender, recipientLabel, sendSms, sendWebhook } from './senders.js';
 import type { Delivery, NotificationMessage, Recipient } from './types.js';
@@ -34,6 +35,30 @@ export function smtpUrlOf(config: Config): string {
  */
 export function createNotifier({ config, pool, log }: { config: Config; pool: Pool; log: Logger }): Notifier {
   const mail = emailSender(smtpUrlOf(config), config.mail.from);
+  const links = createLinks(config);
+
+  /** One recipient's copy with its links: the incident's Web UI page and an acknowledge link signed for them. */
+  function linked(r: Recipient, m: NotificationMessage): NotificationMessage {
+    if (m.incident) {
+      const { id, workflowId, level } = m.incident;
+      const ack = links.acknowledge({ incidentId: id, level, recipient: recipientLabel(r) });
+      return {
+        ...m,
+        link: links.workflowPage(workflowId),
+        actions: [...(m.actions ?? []), { text: 'Acknowledge', href: ack }],
+      };
+    }
+    if (m.report && m.link) {
+      const token = links.reportToken(m.report.id);
+      return {
+        ...m,
+        link: `${m.link}?link=${token}`,
+        text: withLinkToken(m.text, m.link, token, false),
+        html: m.html && withLinkToken(m.html, m.link, token, true),
+      };
+    }
+    return m;
+  }
 
   function recipientsOf(m: NotificationMessage): Recipient[] {
     const listed = m.recipients ?? [];
@@ -72,7 +97,7 @@ export function createNotifier({ config, pool, log }: { config: Config; pool: Po
             const status = await sendOnce(
               pool,
               { key, channel: r.channel, target, subject: m.subject, body: { text: m.text, link: m.link } },
-              () => deliver(r, m),
+              () => deliver(r, linked(r, m)),
             );
             return { channel: r.channel, target, key, status };
           } catch (err) {

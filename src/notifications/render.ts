@@ -1,26 +1,38 @@
+import { escapeHtml } from '../html.js';
 import type { NotificationMessage, WebhookFormat } from './types.js';
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const COLORS: Record<string, string> = { P1: '#d32f2f', P2: '#f57c00', P3: '#fbc02d', P4: '#1976d2' };
 const colorOf = (severity?: string) => COLORS[severity ?? ''] ?? '#607d8b';
+/** An incident's link is its Web UI page; other messages link to Opsflow's own pages. */
+const linkLabel = (m: NotificationMessage) => (m.incident ? 'Open in Temporal' : 'Open in Opsflow');
 
 /** The email's plain-text part: the text, then the link. */
 export function emailText(m: NotificationMessage): string {
-  return m.link ? `${m.text}\n\nOpen: ${m.link}\n` : `${m.text}\n`;
+  const lines = [m.link ? `Open: ${m.link}` : '', ...(m.actions ?? []).map((a) => `${a.text}: ${a.href}`)];
+  const links = lines.filter(Boolean).join('\n');
+  return links ? `${m.text}\n\n${links}\n` : `${m.text}\n`;
+}
+
+const button = (href: string, label: string, color: string) =>
+  `<a href="${escapeHtml(href)}" style="background:${color};color:#fff;padding:8px 14px;text-decoration:none;border-radius:4px;margin-right:8px">${escapeHtml(label)}</a>`;
+
+/** The action buttons of a message, for an HTML part given whole (a report) or built here. */
+function actionButtons(m: NotificationMessage): string {
+  return (m.actions ?? []).map((a) => button(a.href, a.text, '#2e7d32')).join('');
 }
 
 /** The email's HTML part: the given HTML, or the text as paragraphs with a button-like link. */
 export function emailHtml(m: NotificationMessage): string {
-  if (m.html) return m.html;
+  if (m.html) {
+    const actions = actionButtons(m);
+    return actions ? m.html.replace(/<body([^>]*)>/i, `<body$1><p>${actions}</p>`) : m.html;
+  }
   const paragraphs = m.text
     .split(/\n{2,}/)
     .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
     .join('\n');
-  const link = m.link
-    ? `<p><a href="${escapeHtml(m.link)}" style="background:${colorOf(m.severity)};color:#fff;padding:8px 14px;text-decoration:none;border-radius:4px">Open in Opsflow</a></p>`
-    : '';
+  const buttons = (m.link ? button(m.link, linkLabel(m), colorOf(m.severity)) : '') + actionButtons(m);
+  const link = buttons ? `<p>${buttons}</p>` : '';
   return `<!doctype html><html><body style="font-family:sans-serif">
 <h2 style="border-left:6px solid ${colorOf(m.severity)};padding-left:8px">${escapeHtml(m.subject)}</h2>
 ${paragraphs}
@@ -48,7 +60,11 @@ export function webhookPayload(format: WebhookFormat, m: NotificationMessage): u
         blocks: [
           { type: 'header', text: { type: 'plain_text', text: m.subject.slice(0, 150) } },
           { type: 'section', text: { type: 'mrkdwn', text: m.text.slice(0, 2900) } },
-          ...(m.link ? [{ type: 'section', text: { type: 'mrkdwn', text: `<${m.link}|Open in Opsflow>` } }] : []),
+          ...(m.link ? [{ type: 'section', text: { type: 'mrkdwn', text: `<${m.link}|${linkLabel(m)}>` } }] : []),
+          ...(m.actions ?? []).map((a) => ({
+            type: 'section',
+            text: { type: 'mrkdwn', text: `<${a.href}|${a.text}>` },
+          })),
         ],
       };
     case 'discord':
@@ -57,7 +73,9 @@ export function webhookPayload(format: WebhookFormat, m: NotificationMessage): u
         embeds: [
           {
             title: m.subject.slice(0, 256),
-            description: m.text.slice(0, 4000),
+            description: [m.text, ...(m.actions ?? []).map((a) => `[${a.text}](${a.href})`)]
+              .join('\n\n')
+              .slice(0, 4000),
             url: m.link,
             color: parseInt(colorOf(m.severity).slice(1), 16),
           },
@@ -71,9 +89,14 @@ export function webhookPayload(format: WebhookFormat, m: NotificationMessage): u
         themeColor: colorOf(m.severity).slice(1),
         title: m.subject,
         text: m.text,
-        potentialAction: m.link
-          ? [{ '@type': 'OpenUri', name: 'Open in Opsflow', targets: [{ os: 'default', uri: m.link }] }]
-          : [],
+        potentialAction: [
+          ...(m.link ? [{ '@type': 'OpenUri', name: linkLabel(m), targets: [{ os: 'default', uri: m.link }] }] : []),
+          ...(m.actions ?? []).map((a) => ({
+            '@type': 'OpenUri',
+            name: a.text,
+            targets: [{ os: 'default', uri: a.href }],
+          })),
+        ],
       };
   }
 }

@@ -35,6 +35,15 @@ export interface NotificationMessage {
   link?: string;
   /** Colours chat cards and prefixes SMS: P1…P4, or a runbook health. */
   severity?: string;
+  /**
+   * The incident a notice is about: each copy then links to its Web UI page and carries an acknowledge link signed
+   * for its recipient and this level (built when sent, so no signed link enters a workflow).
+   */
+  incident?: { id: string; workflowId: string; level: 1 | 2 | 3 };
+  /** The report a message is about: its links to the report page are signed when sent, to open without a token. */
+  report?: { id: string };
+  /** Further links shown with the message (buttons in email and chat); added by the notifier, never by workflows. */
+  actions?: Array<{ text: string; href: string }>;
   recipients?: Recipient[];
   level?: 1 | 2 | 3;
   channels?: Channel[];

@@ -21,7 +21,8 @@ export function codecCookieToken(c: Context): string | undefined {
   return c.req.path.startsWith(`${COOKIE_PATH}/`) ? getCookie(c, CODEC_COOKIE) : undefined;
 }
 
-const page = (title: string, body: string) => `<!doctype html>
+/** A small stand-alone HTML page for the browser-facing routes (sign-in, signed links). */
+export const page = (title: string, body: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title} · Opsflow</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328}

@@ -4,6 +4,7 @@ import { ZOHO_ENTITIES } from '../../backfill/entities.js';
 import { recordIdsByEntity, type FailedRecord } from '../../reports/failed-syncs.js';
 import { renderHtml } from '../../reports/html.js';
 import { renderMarkdown } from '../../reports/markdown.js';
+import { withLinkToken } from '../../notifications/index.js';
 import { listReports, loadReport } from '../../reports/store.js';
 import { reportTables, toCsv } from '../../reports/tables.js';
 import type { Report } from '../../reports/types.js';
@@ -61,6 +62,11 @@ const getRoute = createRoute({
     query: z.object({
       format: z.enum(['json', 'html', 'markdown', 'csv']).optional(),
       table: z.string().min(1).max(100).optional().openapi({ description: 'With format=csv: the table to export' }),
+      link: z
+        .string()
+        .max(2000)
+        .optional()
+        .openapi({ description: "The report email's signed link: opens this report without a bearer token" }),
     }),
   },
   responses: {
@@ -153,7 +159,7 @@ export function reportRoutes({ pool, client, config }: Pick<ApiDeps, 'pool' | 'c
     })
     .openapi(getRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const { format, table } = c.req.valid('query');
+      const { format, table, link } = c.req.valid('query');
       const report = await reportOf(id);
       const tables = reportTables(report);
       c.header('vary', 'Accept');
@@ -172,8 +178,12 @@ export function reportRoutes({ pool, client, config }: Pick<ApiDeps, 'pool' | 'c
             'content-disposition': `attachment; filename="${id}-${found.name}.csv"`,
           });
         }
-        case 'html':
-          return c.html(renderHtml(report, { link: `/reports/${encodeURIComponent(id)}` }), 200);
+        case 'html': {
+          const path = `/reports/${encodeURIComponent(id)}`;
+          const page = renderHtml(report, { link: path });
+          // Opened through the email's signed link: its CSV links carry the link too.
+          return c.html(link ? withLinkToken(page, path, link, true) : page, 200);
+        }
         case 'markdown':
           return c.body(renderMarkdown(report), 200, { 'content-type': 'text/markdown; charset=utf-8' });
         default:

@@ -149,6 +149,7 @@ export function noticeOf(s: IncidentState, url: string): NotificationMessage {
     link: url,
     severity: s.severity,
     level: s.level,
+    incident: { id: s.id, workflowId: s.workflowId, level: s.level },
     recipients: s.assignee?.includes('@') ? [{ channel: 'email', target: s.assignee }] : undefined,
   };
 }
