@@ -7,7 +7,7 @@ import { openRunbookIncident, publishReport } from './runbooks/handoffs.js';
 import { FIGURES_STEP } from './policies.js';
 import { stuckWork, webhookRetries } from './runbooks/deliveries.js';
 import { retryFailedSyncs } from './runbooks/seams.js';
-import { runSteps, showFinal, verdictOf, type StepDefinition, type StepResult } from './runbooks/steps.js';
+import { runSteps, showFinal, verdictOf, type StepResult } from './runbooks/steps.js';
 import { refreshTokensStep } from './runbooks/tokens.js';
 
 const figures = proxyActivities<Activities>(FIGURES_STEP);
@@ -61,7 +61,7 @@ export async function dailyRunbook(input: DailyRunbookInput = {}): Promise<RunSt
   const dayBefore = new Date(Date.parse(asOf) - 86_400_000).toISOString();
   let failedRecords: Awaited<ReturnType<Activities['listFailedSyncs']>> | undefined;
 
-  const steps: StepDefinition[] = [
+  const checks = [
     ['integration health', integrationHealth],
     ['token refresh', () => refreshTokensStep(asOf)],
     [
@@ -75,27 +75,26 @@ export async function dailyRunbook(input: DailyRunbookInput = {}): Promise<RunSt
     ],
     ['webhook retries', () => webhookRetries({ ...WEBHOOK_RETRY, ...input.webhookRetry })],
     ['stuck work', () => stuckWork(asOf)],
-  ];
-  if (patched(DAILY_BACKUP_PATCH)) steps.push(['backups', () => figures.backupFreshness({ asOf })]);
-  const data = await runSteps(TITLE, state, steps);
-  const health = verdictOf(state.steps);
-  state.health = health;
+  ] as const;
+  const backupAge = ['backups', () => figures.backupFreshness({ asOf })] as const;
+  const {
+    'integration health': health,
+    'token refresh': tokens,
+    'failed syncs': failedSyncs,
+    'webhook retries': webhooks,
+    'stuck work': stuck,
+    backups,
+  } = await runSteps(TITLE, state, patched(DAILY_BACKUP_PATCH) ? ([...checks, backupAge] as const) : checks);
+  const verdict = verdictOf(state.steps);
+  state.health = verdict;
   await publishReport(state, {
     kind: 'daily',
-    health,
+    health: verdict,
     periodStart: dayBefore,
     periodEnd: asOf,
-    figures: {
-      failedSyncs: data['failed syncs'],
-      failedRecords,
-      webhooks: data['webhook retries'],
-      stuck: data['stuck work'],
-      tokens: data['token refresh'],
-      health: data['integration health'],
-      backups: data['backups'],
-    },
+    figures: { failedSyncs, failedRecords, webhooks, stuck, tokens, health, backups },
   });
-  if (health === 'UNHEALTHY') await openRunbookIncident('daily', health, state);
+  if (verdict === 'UNHEALTHY') await openRunbookIncident('daily', verdict, state);
   state.status = 'completed';
   showFinal(TITLE, state);
   return state;

@@ -38,7 +38,12 @@ export async function monthlyRunbook(input: MonthlyRunbookInput = {}): Promise<R
   const asOf = workflowInfo().startTime.toISOString();
   const batchSize = input.retentionBatchSize ?? 1000;
 
-  const data = await runSteps(TITLE, state, [
+  const {
+    reconciliation,
+    'kpi review': kpi,
+    retention,
+    'credential age': credentials,
+  } = await runSteps(TITLE, state, [
     ['reconciliation', async () => reconcileEveryEntity(await figures.countReconcilableRecords())],
     ['kpi review', async () => kpiReview(await figures.collectMonthlyFigures({ asOf }))],
     ['retention', () => runRetention(asOf, batchSize, input.retentionMaxAgeDays)],
@@ -54,10 +59,6 @@ export async function monthlyRunbook(input: MonthlyRunbookInput = {}): Promise<R
       },
     ],
   ]);
-  const kpi = data['kpi review'] as {
-    figures: Awaited<ReturnType<Activities['collectMonthlyFigures']>>;
-    kpis: unknown;
-  };
   state.health = verdictOf(state.steps);
   await publishReport(state, {
     kind: 'monthly',
@@ -67,10 +68,10 @@ export async function monthlyRunbook(input: MonthlyRunbookInput = {}): Promise<R
     figures: {
       ...kpi?.figures,
       kpis: kpi?.kpis,
-      reconciliation: data.reconciliation,
-      retention: data.retention,
+      reconciliation,
+      retention,
       retentionPolicies: RETENTION_POLICY_NAMES,
-      credentials: data['credential age'],
+      credentials,
     },
   });
   state.status = 'completed';

@@ -28,7 +28,11 @@ export async function weeklyRunbook(): Promise<RunStatus> {
   setHandler(weeklyRunbookStatusQuery, () => state);
   const asOf = workflowInfo().startTime.toISOString();
 
-  const data = await runSteps(TITLE, state, [
+  const {
+    'weekly figures': weekly,
+    'stale failures': abandoned,
+    'security patterns': security,
+  } = await runSteps(TITLE, state, [
     [
       'weekly figures',
       async () => {
@@ -77,14 +81,13 @@ export async function weeklyRunbook(): Promise<RunStatus> {
       },
     ],
   ]);
-  const weekly = data['weekly figures'] as Awaited<ReturnType<Activities['collectWeeklyFigures']>> | undefined;
   state.health = verdictOf(state.steps);
   await publishReport(state, {
     kind: 'weekly',
     health: state.health,
     periodStart: weekly?.thisWeek.from ?? asOf,
     periodEnd: weekly?.thisWeek.to ?? asOf,
-    figures: { ...weekly, abandoned: data['stale failures'], security: data['security patterns'] },
+    figures: { ...weekly, abandoned, security },
   });
   state.status = 'completed';
   showFinal(TITLE, state);

@@ -13,7 +13,9 @@ const batch = proxyActivities<Activities>(BATCH_STEP);
  */
 
 /** Re-sends the failed webhook deliveries that are due; one that reaches the attempt limit is abandoned. */
-export async function webhookRetries(options: WebhookRetryOptions): Promise<StepResult> {
+export async function webhookRetries(
+  options: WebhookRetryOptions,
+): Promise<StepResult<Awaited<ReturnType<Activities['retryFailedWebhookDeliveries']>>>> {
   const r = await batch.retryFailedWebhookDeliveries(options);
   return {
     status: r.abandoned > 0 ? 'warning' : 'ok',
@@ -26,7 +28,7 @@ export async function webhookRetries(options: WebhookRetryOptions): Promise<Step
 }
 
 /** Work past its SLA: pending syncs over 24 h, pending webhook deliveries over 1 h, runs going over 6 h. */
-export async function stuckWork(asOf: string): Promise<StepResult> {
+export async function stuckWork(asOf: string): Promise<StepResult<Awaited<ReturnType<Activities['findStuckWork']>>>> {
   const s = await figures.findStuckWork({ asOf });
   const syncs = Object.values(s.pendingSyncs).reduce((a, b) => a + b, 0);
   const total = syncs + s.pendingWebhooks + s.runningWorkflows.length;

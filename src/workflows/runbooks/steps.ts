@@ -10,8 +10,19 @@ export interface StepResult<T = unknown> {
   data?: T;
 }
 
-/** A named step of a runbook. */
-export type StepDefinition = [name: string, run: () => Promise<StepResult>];
+/** A named step of a runbook; `T` is the type of its figures (`data`). */
+export type StepDefinition<N extends string = string, T = unknown> = readonly [
+  name: N,
+  run: () => Promise<StepResult<T>>,
+];
+
+/**
+ * The figures of a set of steps, by step name, typed by what each step returns: undefined for a step that
+ * failed or returned none.
+ */
+export type StepData<S extends readonly StepDefinition[]> = {
+  [D in S[number] as D[0]]?: D extends StepDefinition<string, infer T> ? T : never;
+};
 
 /** Workflow time: in a workflow, `Date.now()` is the deterministic time of the current workflow task. */
 export function workflowClock(): number {
@@ -29,15 +40,16 @@ function details(title: string, state: RunStatus): string {
  * finishes. A step that throws is `failed` with the cause's message; the others still run to the end.
  *
  * @example
- * const data = await runSteps('Daily runbook', state, [['tokens', tokenStep], ['webhooks', webhookStep]]);
+ * const { tokens, webhooks } = await runSteps('Daily runbook', state, [['tokens', tokenStep], ['webhooks', webhookStep]]);
  */
-export async function runSteps(
+export async function runSteps<const S extends readonly StepDefinition[]>(
   title: string,
   state: RunStatus,
-  steps: StepDefinition[],
-): Promise<Record<string, unknown>> {
+  steps: S,
+): Promise<StepData<S>> {
   state.steps = steps.map(([name]): RunStep => ({ name, status: 'running', durationMs: 0, summary: '' }));
   setCurrentDetails(details(title, state));
+  // Filled by step name as each finishes; the names are the keys of `StepData<S>`.
   const data: Record<string, unknown> = {};
   await Promise.all(
     steps.map(async ([name, run], i) => {
@@ -53,7 +65,7 @@ export async function runSteps(
       setCurrentDetails(details(title, state));
     }),
   );
-  return data;
+  return data as StepData<S>;
 }
 
 /** Any failed step makes the run UNHEALTHY, any warning DEGRADED; otherwise HEALTHY. */
