@@ -74,6 +74,7 @@ const SAMPLES: Record<string, Sample> = {
   OPSFLOW_ENCRYPTION_KEY: { value: KEY },
   OPSFLOW_PREVIOUS_ENCRYPTION_KEYS: { value: KEY },
   OPSFLOW_SDK_METRICS_BIND: { value: '0.0.0.0:9470' },
+  OPSFLOW_LINK_SECRET: { value: 'sample-link-secret-0123456789abcdef' },
   DATABASE_URL: { value: 'postgres://u:p@db.example.com:5432/opsflow' },
   SMTP_URL: { value: 'smtp://u:p@mail.example.com:587' },
   OPSFLOW_INCIDENT_POLICY: { value: '{"P1": {"repeats": 5}}' },
