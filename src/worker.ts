@@ -37,6 +37,14 @@ let runtimeInstalled = false;
 const CACHED_WORKFLOWS = 250;
 
 /**
+ * Activities the main worker runs at once: fewer than its database pool's 10 connections. A notification holds a
+ * connection while it sends (the outbox's row lock), and the incident's database steps run as local activities
+ * inside workflow tasks: with every connection taken by sends, those tasks waited seconds for one while holding
+ * their slots, and escalations queued behind them (docs/benchmarks.md).
+ */
+const MAIN_ACTIVITY_SLOTS = 8;
+
+/**
  * SDK messages that are expected at every start (the vendor queues run activities only; the bundler's statistics)
  * and say nothing an operator can act on: logged at debug, so a warning in the terminal means something.
  */
@@ -108,6 +116,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         taskQueue: config.taskQueues.main,
         ...workflows,
         maxCachedWorkflows: CACHED_WORKFLOWS,
+        maxConcurrentActivityTaskExecutions: MAIN_ACTIVITY_SLOTS,
       }),
     highlevel: () =>
       Worker.create({
