@@ -13,7 +13,7 @@ import {
 import { failureMessage } from './failures.js';
 import type { Activities } from '../activities/index.js';
 import { quietUntil } from '../incidents/policy.js';
-import { now } from './incident/clock.js';
+import { now } from './clock.js';
 import { registerHandlers, setStatus, type Control } from './incident/handlers.js';
 import { detailsOf, initialState, noticeOf, record } from './incident/state.js';
 import type { EscalateIncidentInput, IncidentState } from './incident/types.js';

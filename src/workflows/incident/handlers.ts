@@ -1,6 +1,6 @@
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { IncidentStatus } from '../../temporal/search-attributes.js';
-import { now } from './clock.js';
+import { now } from '../clock.js';
 import {
   acknowledgeUpdate,
   addNoteUpdate,

@@ -3,7 +3,7 @@ import type { Activities } from '../../activities/index.js';
 import { DATABASE_STEP } from '../policies.js';
 import type { RunStep } from '../run-status.js';
 import { HANDOFF_STEP } from '../policies.js';
-import { workflowClock } from './steps.js';
+import { now } from '../clock.js';
 
 const db = proxyActivities<Activities>(DATABASE_STEP);
 const handoff = proxyActivities<Activities>(HANDOFF_STEP);
@@ -14,7 +14,7 @@ const handoff = proxyActivities<Activities>(HANDOFF_STEP);
  * and resolves it when the rule clears and says `auto_resolve`.
  */
 export async function evaluateAlerts(): Promise<RunStep> {
-  const started = workflowClock();
+  const started = now();
   const evaluations = await db.evaluateAlertRules({ runId: workflowInfo().runId });
   const firing = evaluations.filter((e) => e.state === 'firing');
   for (const e of firing) {
@@ -37,7 +37,7 @@ export async function evaluateAlerts(): Promise<RunStep> {
   return {
     name: 'alert rules',
     status: firing.length > 0 ? 'warning' : 'ok',
-    durationMs: workflowClock() - started,
+    durationMs: now() - started,
     summary:
       firing.length === 0
         ? `${evaluations.length} alert rules clear`

@@ -3,7 +3,7 @@ import type { Activities, HealthCheck } from '../../activities/index.js';
 import { outageDedupKey } from '../../incidents/outages.js';
 import { DATABASE_STEP, HANDOFF_STEP } from '../policies.js';
 import type { RunStep } from '../run-status.js';
-import { workflowClock } from './steps.js';
+import { now } from '../clock.js';
 
 const db = proxyActivities<Activities>(DATABASE_STEP);
 const handoff = proxyActivities<Activities>(HANDOFF_STEP);
@@ -14,7 +14,7 @@ const handoff = proxyActivities<Activities>(HANDOFF_STEP);
  * and resolves it after the healthy checks in a row (src/incidents/outages.ts has the rules).
  */
 export async function pageOutages(checks: HealthCheck[]): Promise<RunStep> {
-  const started = workflowClock();
+  const started = now();
   const pages = await db.trackOutages({ runId: workflowInfo().runId, checks });
   for (const page of pages) {
     if (page.action === 'resolve') {
@@ -42,7 +42,7 @@ export async function pageOutages(checks: HealthCheck[]): Promise<RunStep> {
   return {
     name: 'outages',
     status: open.length > 0 ? 'failed' : 'ok',
-    durationMs: workflowClock() - started,
+    durationMs: now() - started,
     summary:
       pages.length === 0
         ? 'no outage to page'

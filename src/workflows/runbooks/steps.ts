@@ -1,4 +1,5 @@
 import { setCurrentDetails } from '@temporalio/workflow';
+import { now } from '../clock.js';
 import { failureMessage } from '../failures.js';
 import type { Verdict } from '../../reports/types.js';
 import type { RunStatus, RunStep } from '../run-status.js';
@@ -24,12 +25,6 @@ export type StepData<S extends readonly StepDefinition[]> = {
   [D in S[number] as D[0]]?: D extends StepDefinition<string, infer T> ? T : never;
 };
 
-/** Workflow time: in a workflow, `Date.now()` is the deterministic time of the current workflow task. */
-export function workflowClock(): number {
-  // eslint-disable-next-line no-restricted-properties -- replay-safe here: it measures step durations only
-  return Date.now();
-}
-
 function details(title: string, state: RunStatus): string {
   const lines = state.steps.map((s) => `- **${s.name}**: ${s.status}${s.summary ? ` — ${s.summary}` : ''}`);
   return `**${title}**${state.health ? ` · ${state.health}` : ''}\n\n${lines.join('\n')}`;
@@ -53,14 +48,14 @@ export async function runSteps<const S extends readonly StepDefinition[]>(
   const data: Record<string, unknown> = {};
   await Promise.all(
     steps.map(async ([name, run], i) => {
-      const started = workflowClock();
+      const started = now();
       let result: StepResult;
       try {
         result = await run();
       } catch (err) {
         result = { status: 'failed', summary: failureMessage(err) };
       }
-      state.steps[i] = { name, status: result.status, durationMs: workflowClock() - started, summary: result.summary };
+      state.steps[i] = { name, status: result.status, durationMs: now() - started, summary: result.summary };
       if (result.data !== undefined) data[name] = result.data;
       setCurrentDetails(details(title, state));
     }),
