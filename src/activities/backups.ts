@@ -5,7 +5,6 @@ import { basename } from 'node:path';
 import { dumpDatabase, verifyBackup, type BackupDeps, type TableCounts } from '../backups/backup.js';
 import { PgToolsError } from '../backups/pg-tools.js';
 import { BACKUP_INCIDENT_KEY, retainedBackups } from '../backups/policy.js';
-import type { StepResult } from '../workflows/runbooks/steps.js';
 import type { ActivityDeps } from './deps.js';
 import { resolveAutomatically } from './incidents.js';
 
@@ -22,6 +21,13 @@ export interface DumpSummary {
 export interface VerifySummary {
   verified: boolean;
   error?: string;
+}
+
+/** The daily runbook's backup step, in the shape of a runbook step's result. */
+export interface BackupAge {
+  status: 'ok' | 'warning';
+  summary: string;
+  data: { newest?: string; ageHours?: number; sizeBytes?: number; maxAgeHours: number };
 }
 
 export interface RetentionSummary {
@@ -186,7 +192,7 @@ export function createBackupActivities({
     },
 
     /** The daily runbook's check: a warning when the newest verified backup is older than OPSFLOW_BACKUP_MAX_AGE. */
-    async backupFreshness(input: { asOf: string }): Promise<StepResult> {
+    async backupFreshness(input: { asOf: string }): Promise<BackupAge> {
       const { rows } = await pool.query<{ id: string; size_bytes: number; age_seconds: number }>(
         `SELECT id, size_bytes, extract(epoch FROM $1::timestamptz - verified_at)::float8 AS age_seconds
            FROM backups WHERE status = 'verified' AND deleted_at IS NULL AND verified_at <= $1::timestamptz
