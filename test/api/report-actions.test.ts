@@ -197,6 +197,46 @@ describe('acting on reports', () => {
     assert.ok(page.body.includes(`href="/reports/${report.id}?format=csv&amp;table=failed-records"`));
     const link = `${r.env.config.api.publicUrl}/reports/${report.id}`;
     const mail = await eventually(async () => (await mailTo(r.opsEmail)).find((m) => m.html.includes(report.id)));
-    assert.ok(mail.html.includes(`<a href="${link}">`), 'the email links to the report page');
+    assert.ok(mail.html.includes(`<a href="${link}?link=`), 'the email links to the report page');
+  });
+
+  it("opens the report page from the email's signed link without a token; a tampered link is refused", async () => {
+    const api = r.env.api!;
+    const browse = (url: string) =>
+      fetch(url.replace(r.env.config.api.publicUrl, api.url), {
+        headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+      });
+    const mail = (await mailTo(r.opsEmail)).find((m) => m.html.includes(report.id))!;
+    const signed = new RegExp(`href="(http[^"]*/reports/${report.id}\\?link=[\\w.-]+)"`).exec(mail.html)?.[1];
+    assert.ok(signed, 'the email has a signed link to the page');
+    const token = new URL(signed).searchParams.get('link')!;
+    assert.ok(mail.text.includes(signed), 'the text part carries the same link');
+
+    const page = await browse(signed);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /Contents<\/p><ol/);
+    // The page's CSV links carry the link too, and open without a token.
+    const csv = `/reports/${report.id}?link=${token}&amp;format=csv&amp;table=failed-records`;
+    assert.ok(html.includes(`href="${csv}"`), 'the CSV links keep the signed link');
+    const table = await browse(`${api.url}${csv.replaceAll('&amp;', '&')}`);
+    assert.equal(table.status, 200);
+    assert.match(table.headers.get('content-type') ?? '', /text\/csv/);
+    const emailCsv = mail.html.includes(`${r.env.config.api.publicUrl}${csv}`);
+    assert.ok(emailCsv, "the email's CSV links are signed as well");
+
+    const noToken = await browse(`${api.url}/reports/${report.id}`);
+    assert.equal(noToken.status, 401);
+    const flipped = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+    const tampered = await browse(`${api.url}/reports/${report.id}?link=${flipped}`);
+    assert.equal(tampered.status, 403);
+    assert.match(tampered.headers.get('content-type') ?? '', /text\/html/);
+    // A link signed for one report opens no other.
+    assert.equal((await browse(`${api.url}/reports/${report.id}-other?link=${token}`)).status, 403);
+    // Read-only: it authorises no change.
+    const retry = await fetch(`${api.url}/reports/${report.id}/retry-failed/invoices?link=${token}`, {
+      method: 'POST',
+    });
+    assert.equal(retry.status, 401);
   });
 });
