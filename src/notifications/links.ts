@@ -113,7 +113,7 @@ export function createLinks(config: Config) {
         nonce: nonce(),
         expires: expiry(ttl, now),
       });
-      return `${config.api.publicUrl}/links/acknowledge/${token}`;
+      return `${config.api.publicUrl}/links/acknowledge?token=${token}`;
     },
     /** The `link` query parameter that opens a report's pages (read-only) without an API token. */
     reportToken(reportId: string, now = Date.now(), ttl = REPORT_LINK_TTL_SECONDS): string {

@@ -9,7 +9,7 @@ import { ApiError } from '../errors.js';
 import { readIncident, updateIncident } from '../incidents/store.js';
 import { recordSecurityEvent, SECURITY_EVENT } from '../security-events.js';
 
-/** Paths under which a signed link, not a bearer token, is the credential. */
+/** Paths under which a signed link, not a bearer token, is the credential (in the query, kept out of paths that are logged). */
 export const LINK_PATH_PREFIX = '/links/';
 
 const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
@@ -17,11 +17,11 @@ const Token = z.string().min(1).max(2000).openapi({ description: 'The signed lin
 
 const showRoute = createRoute({
   method: 'get',
-  path: '/links/acknowledge/{token}',
+  path: '/links/acknowledge',
   summary: "An incident notice's acknowledge link: a confirmation page; opening it changes nothing",
   tags: ['links'],
   security: [],
-  request: { params: z.object({ token: Token }) },
+  request: { query: z.object({ token: Token }) },
   responses: {
     200: html('The incident and a button that acknowledges it'),
     403: html('Altered or forged link'),
@@ -31,11 +31,11 @@ const showRoute = createRoute({
 
 const acknowledgeRoute = createRoute({
   method: 'post',
-  path: '/links/acknowledge/{token}',
+  path: '/links/acknowledge',
   summary: "Acknowledge the incident of a notice's acknowledge link (once per link), as the notice's recipient",
   tags: ['links'],
   security: [],
-  request: { params: z.object({ token: Token }) },
+  request: { query: z.object({ token: Token }) },
   responses: {
     200: html('Acknowledged'),
     403: html('Altered or forged link'),
@@ -48,7 +48,7 @@ const errorPage = (c: Context, status: 403 | 404 | 409 | 410 | 503, message: str
   c.html(page('Link not accepted', `<p class="error" role="alert">${escapeHtml(message)}</p>`), status);
 
 /**
- * `GET|POST /links/acknowledge/:token`: the acknowledge link of an incident notice. The GET answers a confirmation
+ * `GET|POST /links/acknowledge?token=`: the acknowledge link of an incident notice. The GET answers a confirmation
  * page (mail scanners that prefetch links change nothing); its form POSTs back, which verifies the signature and
  * expiry, records the link as used in `used_links` and sends the incident's `acknowledge` update as the notice's
  * recipient, in one transaction, so a link acknowledges at most once. Public routes: the signature authenticates.
@@ -75,7 +75,8 @@ export function linkRoutes({ client, config, pool, log }: Pick<ApiDeps, 'client'
 
   return new OpenAPIHono()
     .openapi(showRoute, async (c) => {
-      const claims = claimsOf(c, c.req.valid('param').token);
+      const { token } = c.req.valid('query');
+      const claims = claimsOf(c, token);
       if (claims instanceof LinkError) return errorPage(c, claims.status, claims.message);
       if (await used(claims.nonce)) return errorPage(c, 410, 'This link has already been used.');
       const { incident } = await readIncident(client, pool, claims.incidentId).catch((err: unknown) => {
@@ -85,7 +86,7 @@ export function linkRoutes({ client, config, pool, log }: Pick<ApiDeps, 'client'
       if (!incident) return errorPage(c, 404, 'This incident no longer exists.');
       const state =
         incident.status === 'open'
-          ? `<form method="post"><button type="submit">Acknowledge as ${escapeHtml(claims.recipient)}</button></form>`
+          ? `<form method="post" action="?token=${escapeHtml(token)}"><button type="submit">Acknowledge as ${escapeHtml(claims.recipient)}</button></form>`
           : `<p>It is already ${escapeHtml(incident.status)}; there is nothing to acknowledge.</p>`;
       return c.html(
         page(
@@ -99,7 +100,7 @@ ${state}`,
       );
     })
     .openapi(acknowledgeRoute, async (c) => {
-      const claims = claimsOf(c, c.req.valid('param').token);
+      const claims = claimsOf(c, c.req.valid('query').token);
       if (claims instanceof LinkError) return errorPage(c, claims.status, claims.message);
       const db = await pool.connect();
       try {
