@@ -78,6 +78,8 @@ export async function startWorkerProcess(options: {
   });
   const started = (async () => {
     for await (const line of lines) if (line.includes('"msg":"worker started"')) return;
+    // Output ended without the line: the process is gone (a crash at start), not started.
+    throw new Error('the worker process ended its output before it started');
   })();
   await Promise.race([started, exited]);
   exited.catch(() => undefined);
