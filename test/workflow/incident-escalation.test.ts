@@ -94,17 +94,19 @@ describe('incident escalation', () => {
     assert.ok(final.timeline.some((e) => e.type === 'exhausted'));
   });
 
-  it('sends the level-1 email with the title and a link to the incident', async () => {
+  it("sends the level-1 email with the title, a link to the incident's Web UI page and an acknowledge link", async () => {
     const title = `Mail link ${run}`;
     const incident = await open(title, { ackTimeoutSeconds: 60 });
     const [mail] = await eventually(async () => {
       const found = await byTitle(ops, title);
       return found.length > 0 ? found : undefined;
     });
-    const link = `https://opsflow.example.test/incidents/${incident.id}`;
+    const { uiUrl, namespace } = env.config.temporal;
+    const link = `${uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(incident.workflowId)}`;
     assert.match(mail!.subject, new RegExp(title));
     assert.ok(mail!.text.includes(link), mail!.text);
     assert.ok(mail!.html.includes(`href="${link}"`));
+    assert.match(mail!.text, new RegExp(`Acknowledge: ${env.config.api.publicUrl}/links/acknowledge\\?token=`));
   });
 
   it('sends nothing more once acknowledged', async () => {

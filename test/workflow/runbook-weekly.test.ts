@@ -148,7 +148,7 @@ describe('weekly runbook', () => {
   it('emails the report as HTML with week-over-week charts that need no scripts or images', async () => {
     const { report } = await runRunbook(r.env, 'weekly', 'weeklyRunbook');
     const mail = await eventually(async () =>
-      (await mailTo(r.opsEmail)).find((m) => m.html.includes(`/reports/${report.id}"`)),
+      (await mailTo(r.opsEmail)).find((m) => m.html.includes(`/reports/${report.id}?link=`)),
     );
     assert.match(mail.subject, /Weekly operations report/);
     assert.match(mail.html, /<table class="chart"/);
@@ -158,7 +158,7 @@ describe('weekly runbook', () => {
     assert.doesNotMatch(mail.html, /<script|<img|<link/i);
     // The open incident is on the attention list, its title escaped; the email links to the report's page.
     assert.match(mail.html, /Queue stuck &lt;script&gt;alert\(1\)&lt;\/script&gt;/);
-    assert.ok(mail.html.includes(`<a href="${r.env.config.api.publicUrl}/reports/${report.id}">`));
+    assert.ok(mail.html.includes(`<a href="${r.env.config.api.publicUrl}/reports/${report.id}?link=`));
     assert.match(mail.html, /<h2 id="executive-summary"/);
     const summary = await eventually(async () =>
       r.chat.received.find((m) => JSON.stringify(m.body).includes('Weekly operations report')),
