@@ -1,6 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
@@ -277,16 +278,24 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   ];
   log.info({ component: 'temporal', binary: source.how, address, ui: uiUrl }, 'starting Temporal dev server');
   // Its own process group: a Ctrl-C in the terminal reaches Opsflow, which stops the server after the workers drain.
-  const child = spawn(source.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let stderrTail = '';
+  // Its output goes to a file, not a pipe to this process: after a kill -9 of Opsflow a pipe would break, and the
+  // server (a Go program) would die at its next log line instead of waiting for the next start to find it.
+  const logFile = options.dbFile
+    ? `${options.dbFile}.log`
+    : join(tmpdir(), `opsflow-temporal-${port}-${process.pid}.log`);
+  const out = openSync(logFile, 'w');
+  const child = spawn(source.path, args, { stdio: ['ignore', out, out], detached: true });
+  closeSync(out);
+  const logTail = () => {
+    try {
+      return readFileSync(logFile, 'utf8').slice(-2000).trim();
+    } catch {
+      return '';
+    }
+  };
   let exitReason: string | undefined;
-  child.stdout?.on('data', (chunk: Buffer) => log.debug({ component: 'temporal' }, chunk.toString().trim()));
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderrTail = (stderrTail + chunk.toString()).slice(-2000);
-    log.debug({ component: 'temporal' }, chunk.toString().trim());
-  });
   child.on('exit', (code, signal) => {
-    exitReason = `code ${code} signal ${signal}: ${stderrTail.trim()}`;
+    exitReason = `code ${code} signal ${signal}: ${logTail()} (log: ${logFile})`;
   });
   child.on('error', (err) => {
     exitReason = `could not run ${source.path}: ${err.message}. ${NO_CLI_ADVICE}`;
@@ -296,6 +305,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const stop = async () => {
     await stopChild(child, STOP_STEPS);
     if (pidFile) rmSync(pidFile, { force: true });
+    if (!options.dbFile) rmSync(logFile, { force: true });
   };
   try {
     await waitForTemporal(address, namespace, 120_000, () => exitReason);
