@@ -1,8 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Pool } from '../db/pool.js';
 import { openIncident, type OpenIncidentResult } from '../incidents/open.js';
 import type { IncidentState, IncidentTrigger } from '../workflows/incident/types.js';
 import type { ActivityDeps } from './deps.js';
+
+/** How long an internal open waits for the new incident's row, and how often it looks. */
+const MIRROR_WAIT_MS = 20_000;
+const MIRROR_POLL_MS = 50;
 
 /** An active maintenance window, as the escalation sees it. */
 export interface ActiveMaintenanceWindow {
@@ -114,9 +119,22 @@ export function createIncidentActivities({ pool, client, config }: Pick<Activity
       return w ? { id: w.id, endsAt: w.ends_at.toISOString(), reason: w.reason } : null;
     },
 
-    /** Opens an incident, or merges into the open one with the same dedup key (see `openIncident`). */
+    /**
+     * Opens an incident, or merges into the open one with the same dedup key (see `openIncident`). A new incident's
+     * `incidents` row is written by its workflow's first task, just after the start is accepted; this waits for
+     * it (a second at most, as a rule), so the workflow that opened it, and whatever reads the table after that
+     * workflow, finds the incident there. The API's `POST /incidents` answers without waiting.
+     */
     async openIncident(trigger: IncidentTrigger): Promise<OpenIncidentResult> {
-      return openIncident(client, config, trigger);
+      const opened = await openIncident(client, config, trigger);
+      if (opened.deduplicated) return opened;
+      for (let waited = 0; waited < MIRROR_WAIT_MS; waited += MIRROR_POLL_MS) {
+        const { rowCount } = await pool.query('SELECT 1 FROM incidents WHERE id = $1', [opened.id]);
+        if (rowCount) return opened;
+        await sleep(MIRROR_POLL_MS);
+      }
+      // Still not written (no worker picked the task up): the incident is open all the same; its row follows.
+      return opened;
     },
   };
 }
