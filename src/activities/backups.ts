@@ -185,10 +185,13 @@ export function createBackupActivities({
           rmSync(r.file_path, { force: true });
           rmSync(`${r.file_path}.json`, { force: true });
         }
-        await pool.query(`UPDATE backups SET deleted_at = now() WHERE id = $1`, [r.id]);
       }
-      if (expired.length > 0) deps.log.info({ deleted: expired.map((r) => r.id) }, 'backups removed by retention');
-      return { kept: [...keep], deleted: expired.map((r) => r.id) };
+      const deleted = expired.map((r) => r.id);
+      if (deleted.length > 0) {
+        await pool.query(`UPDATE backups SET deleted_at = now() WHERE id = ANY($1)`, [deleted]);
+        deps.log.info({ deleted }, 'backups removed by retention');
+      }
+      return { kept: [...keep], deleted };
     },
 
     /** The daily runbook's check: a warning when the newest verified backup is older than OPSFLOW_BACKUP_MAX_AGE. */

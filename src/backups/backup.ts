@@ -78,6 +78,15 @@ async function serverVersion(client: pg.ClientBase): Promise<{ major: number; te
   return { major: Math.floor(Number(rows[0]!.num) / 10_000), text: rows[0]!.text };
 }
 
+/** The server's version and the client tools for it (its major or newer), found or fetched once. */
+async function toolsFor(
+  client: pg.ClientBase,
+  options: { binDir?: string; cacheDir: string; log: Logger },
+): Promise<{ server: { major: number; text: string }; tools: PgTools }> {
+  const server = await serverVersion(client);
+  return { server, tools: await findPgTools({ ...options, serverMajor: server.major }) };
+}
+
 /**
  * Row count of every ordinary and partitioned table outside the system schemas (partitions are counted through
  * their parent). Exact `count(*)`, not statistics: this is the figure a restore must reproduce.
@@ -148,8 +157,7 @@ export async function prepareBackupTools(
 ): Promise<PgTools> {
   const client = await connect(connectionString);
   try {
-    const server = await serverVersion(client);
-    return await findPgTools({ ...options, serverMajor: server.major });
+    return (await toolsFor(client, options)).tools;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -183,11 +191,9 @@ export async function dumpDatabase(
   const partial = `${file}.partial`;
   const client = await connect(connectionString);
   try {
-    const server = await serverVersion(client);
-    const tools = await findPgTools({
+    const { server, tools } = await toolsFor(client, {
       binDir: deps.backups.pgBinDir,
       cacheDir: deps.cacheDir,
-      serverMajor: server.major,
       log: deps.log,
     });
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -318,13 +324,7 @@ export async function verifyBackup(
   const admin = await connect(connectionString);
   let scratch: string | undefined;
   try {
-    const server = await serverVersion(admin);
-    const tools = await findPgTools({
-      binDir: deps.backups.pgBinDir,
-      cacheDir: deps.cacheDir,
-      serverMajor: server.major,
-      log: deps.log,
-    });
+    const { tools } = await toolsFor(admin, { binDir: deps.backups.pgBinDir, cacheDir: deps.cacheDir, log: deps.log });
     const name = scratchDatabaseName(parse(connectionString).database ?? '', backup.id);
     await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
     try {
