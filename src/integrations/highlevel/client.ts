@@ -70,12 +70,15 @@ interface Call {
 export function createHighLevelClient({ config, tokenStore, pool, log, fetch: doFetch = fetch }: HighLevelClientDeps) {
   const base = config.highlevel.baseUrl.replace(/\/$/, '');
 
-  async function countUsage(outcome: 'ok' | 'rate-limited' | 'error'): Promise<void> {
-    await countApiCall(pool, log, 'highlevel', {
-      calls: 1,
-      rateLimitHits: outcome === 'rate-limited' ? 1 : 0,
-      errors: outcome === 'error' ? 1 : 0,
-    });
+  /** Counts the call and records its timing; `status` null when no answer came, `errorClass` null for a success. */
+  async function countUsage(call: Call, started: number, status: number | null, errorClass: ErrorClass | null) {
+    await countApiCall(
+      pool,
+      log,
+      'highlevel',
+      { calls: 1, rateLimitHits: status === 429 ? 1 : 0, errors: errorClass !== null && status !== 429 ? 1 : 0 },
+      { method: call.method, path: call.path, status, durationMs: performance.now() - started, errorClass },
+    );
   }
 
   async function send<T>(call: Call): Promise<T> {
@@ -92,14 +95,17 @@ export function createHighLevelClient({ config, tokenStore, pool, log, fetch: do
       headers['content-type'] = 'application/json';
       body = JSON.stringify(call.json);
     }
+    const started = performance.now();
     let res: Response;
+    let text: string;
     try {
       res = await doFetch(url, { method: call.method, headers, body, signal: AbortSignal.timeout(30_000) });
+      text = await res.text();
     } catch (err) {
-      await countUsage('error');
-      throw networkFailure(err);
+      const failure = networkFailure(err);
+      await countUsage(call, started, null, failure.errorClass);
+      throw failure;
     }
-    const text = await res.text();
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -107,11 +113,11 @@ export function createHighLevelClient({ config, tokenStore, pool, log, fetch: do
       parsed = text;
     }
     if (res.ok) {
-      await countUsage('ok');
+      await countUsage(call, started, res.status, null);
       return parsed as T;
     }
-    await countUsage(res.status === 429 ? 'rate-limited' : 'error');
     const failure = classifyHighLevelFailure(res.status, res.headers, parsed, new Date());
+    await countUsage(call, started, res.status, failure.errorClass);
     log.debug({ path: call.path, status: res.status, errorClass: failure.errorClass }, 'HighLevel call failed');
     throw failure;
   }

@@ -125,6 +125,14 @@ export function createZohoClient(deps: {
     const headers: Record<string, string> = { authorization: `Zoho-oauthtoken ${token}` };
     if (call.organization !== false) headers['X-com-zoho-subscriptions-organizationid'] = config.zoho.organizationId;
     if (call.body !== undefined) headers['content-type'] = 'application/json';
+    const started = performance.now();
+    const timing = (status: number | null, errorClass: ErrorClass | null) => ({
+      method: call.method,
+      path: call.path,
+      status,
+      durationMs: performance.now() - started,
+      errorClass,
+    });
     let res: Response;
     try {
       res = await doFetch(url, {
@@ -134,12 +142,21 @@ export function createZohoClient(deps: {
         signal: AbortSignal.timeout(30_000),
       });
     } catch (err) {
-      await countZohoCall(pool, log, { rateLimited: false, failed: true, counted });
-      throw networkError(err, `${call.method} ${call.path}`);
+      const failure = networkError(err, `${call.method} ${call.path}`);
+      await countZohoCall(pool, log, { rateLimited: false, failed: true, counted }, timing(null, failure.errorClass));
+      throw failure;
     }
     const body = (await res.json().catch(() => ({}))) as ZohoEnvelope & Record<string, unknown>;
     const failed = !res.ok || body.code !== 0;
-    await countZohoCall(pool, log, { rateLimited: res.status === 429, failed, counted });
+    const errorClass = failed
+      ? classifyZohoResponse(res.status, body, res.headers.get('retry-after')).errorClass
+      : null;
+    await countZohoCall(
+      pool,
+      log,
+      { rateLimited: res.status === 429, failed, counted },
+      timing(res.status, errorClass),
+    );
     return { res, body };
   }
 
