@@ -45,5 +45,5 @@ COPY --from=build /app/src ./src
 COPY --from=build /app/migrations ./migrations
 USER node
 EXPOSE 3000 9464
-# The worker by default; the API service runs `node_modules/.bin/tsx src/api/main.ts`.
+# The worker by default; the API service runs `node_modules/.bin/tsx src/main/api.ts`.
 CMD ["node_modules/.bin/tsx", "src/main/worker.ts"]

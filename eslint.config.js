@@ -32,6 +32,25 @@ export default tseslint.config(
     },
   },
   {
+    // Activities are what workflows call; the workflows' own code reaches them as types only (the reverse would
+    // pull workflow modules, and their bundle-only imports, into the worker's Node context).
+    files: ['src/activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+workflows(/|$)',
+              allowTypeImports: true,
+              message: 'Activities import workflow code as types only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code is replayed: it must stay deterministic and free of I/O.
     files: ['src/workflows/**/*.ts'],
     rules: {
@@ -44,7 +63,10 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['../activities', '../activities/*', '../db/*', '../integrations/*', '../api/*', '../config'],
+              // At any depth (`../activities/index.js`, `../../db/pool.js`, ...), the capability folders of
+              // src/workflows itself aside; the one pure constant the runbooks share with the webhook receiver is
+              // allowed.
+              regex: '^(\\.\\./)+(activities|db|integrations|api|config)(/(?!highlevel/webhook-window\\.js$)|\\.js$|$)',
               allowTypeImports: true,
               message: 'Workflows import activities and I/O modules as types only.',
             },

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { zohoPushApi } from '../src/integrations/zoho/push.js';
 import { markSyncedAndLog, selectPage } from '../src/backfill/records.js';
 import { startRun } from '../src/temporal/start.js';
-import type { BackfillInput, BackfillStatus } from '../src/workflows/backfill.js';
+import type { BackfillInput, BackfillStatus } from '../src/workflows/backfill/backfill.js';
 import { seedBilling, startBackfillEnv, type BackfillTestEnv } from '../test/backfill-env.js';
 import { ensurePrivateStack } from '../test/stack.js';
 

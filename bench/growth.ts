@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { startRun } from '../src/temporal/start.js';
-import type { BackfillStatus } from '../src/workflows/backfill.js';
+import type { BackfillStatus } from '../src/workflows/backfill/backfill.js';
 import { seedBilling, startBackfillEnv } from '../test/backfill-env.js';
 import { ensurePrivateStack } from '../test/stack.js';
 

@@ -20,7 +20,7 @@ import { removeEmbeddedPostgres, startEmbeddedPostgres } from '../src/dev/postgr
 import { seedOperations } from '../src/dev/seed/operations.js';
 import { startTemporalDevServer } from '../src/dev/temporal.js';
 import { createLogger } from '../src/logger.js';
-import { activityDepsFor, openServices } from '../src/services.js';
+import { activityDepsFor, openServices } from '../src/composition.js';
 import { startHighLevelSimulator } from '../src/simulators/highlevel/index.js';
 import { startZohoSimulator } from '../src/simulators/zoho/index.js';
 import { startRun } from '../src/temporal/start.js';

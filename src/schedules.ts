@@ -9,10 +9,10 @@ import {
 import { createHash } from 'node:crypto';
 import type { Config } from './config.js';
 import { OpsKind, type OpsKindValue } from './temporal/search-attributes.js';
-import type { BackupInput } from './workflows/backup.js';
-import type { DeliveryChecksInput } from './workflows/delivery-checks.js';
-import type { MonitorInput } from './workflows/monitor-integrations.js';
-import type { RefreshExpiringTokensInput } from './workflows/refresh-expiring-tokens.js';
+import type { BackupInput } from './workflows/backups/backup.js';
+import type { DeliveryChecksInput } from './workflows/integrations/delivery-checks.js';
+import type { MonitorInput } from './workflows/integrations/monitor-integrations.js';
+import type { RefreshExpiringTokensInput } from './workflows/integrations/refresh-expiring-tokens.js';
 
 /**
  * One schedule Opsflow keeps on the cluster. Policies, chosen per runbook (docs/runbooks.md explains them):

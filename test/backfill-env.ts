@@ -9,7 +9,7 @@ import { createHighLevelServices } from '../src/integrations/highlevel/index.js'
 import type { ZohoSimulator } from '../src/simulators/zoho/index.js';
 import { createWorkers } from '../src/worker.js';
 import { startRun } from '../src/temporal/start.js';
-import type { BackfillInput, BackfillStatus } from '../src/workflows/backfill.js';
+import type { BackfillInput, BackfillStatus } from '../src/workflows/backfill/backfill.js';
 import { eventually, startTestEnv, testStack, type TestEnv } from './harness.js';
 
 export interface BackfillTestEnv extends TestEnv {

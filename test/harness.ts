@@ -16,7 +16,7 @@ import { startHighLevelSimulator, type HighLevelSimulator, type Limits } from '.
 import { startSmsSimulator } from '../src/simulators/sms/index.js';
 import { startZohoSimulator, type ZohoSimLimits, type ZohoSimulator } from '../src/simulators/zoho/index.js';
 import type { ZohoClient } from '../src/integrations/zoho/client.js';
-import { activityDepsFor, openServices } from '../src/services.js';
+import { activityDepsFor, openServices } from '../src/composition.js';
 import { createWorkers, installRuntimeLogger } from '../src/worker.js';
 
 export interface TestStack {

@@ -1,28 +1,28 @@
 import { zohoPushApi } from '../integrations/zoho/push.js';
-import { createReconcileActivities } from './reconcile.js';
-import { createBackfillActivities, createHighLevelBackfillActivities } from './backfill.js';
+import { createReconcileActivities } from './reconcile/reconcile.js';
+import { createBackfillActivities, createHighLevelBackfillActivities } from './backfill/backfill.js';
 import type { ActivityDeps } from './deps.js';
-import { createAlertActivities } from './alerts.js';
-import { createBackupActivities } from './backups.js';
-import { createDailyRunbookActivities } from './runbooks-daily.js';
-import { createMonthlyRunbookActivities } from './runbooks-monthly.js';
-import { createReportActivities } from './runbooks-reports.js';
-import { createWeeklyRunbookActivities } from './runbooks-weekly.js';
-import { createHealthActivities } from './health.js';
-import { createHighLevelActivities } from './highlevel.js';
-import { createIncidentActivities } from './incidents.js';
-import { createNotifyActivities } from './notify.js';
-import { createOutageActivities } from './outages.js';
-import { createTokenActivities } from './tokens.js';
-import { createZohoActivities } from './zoho.js';
+import { createAlertActivities } from './incidents/alerts.js';
+import { createBackupActivities } from './backups/backups.js';
+import { createDailyRunbookActivities } from './runbooks/daily.js';
+import { createMonthlyRunbookActivities } from './runbooks/monthly.js';
+import { createReportActivities } from './runbooks/reports.js';
+import { createWeeklyRunbookActivities } from './runbooks/weekly.js';
+import { createHealthActivities } from './integrations/health.js';
+import { createHighLevelActivities } from './integrations/highlevel.js';
+import { createIncidentActivities } from './incidents/incidents.js';
+import { createNotifyActivities } from './incidents/notify.js';
+import { createOutageActivities } from './incidents/outages.js';
+import { createTokenActivities } from './integrations/tokens.js';
+import { createZohoActivities } from './integrations/zoho.js';
 
 export type { ActivityDeps } from './deps.js';
-export type { HealthCheck, HealthStatus } from './health.js';
-export type { ExpiringInstallation, RefreshOutcome } from './tokens.js';
+export type { HealthCheck, HealthStatus } from './integrations/health.js';
+export type { ExpiringInstallation, RefreshOutcome } from './integrations/tokens.js';
 export type { Delivery, NotificationMessage } from '../notifications/types.js';
-export type { ActiveMaintenanceWindow } from './incidents.js';
+export type { ActiveMaintenanceWindow } from './incidents/incidents.js';
 export type { OpenIncidentResult } from '../incidents/open.js';
-export type { OutagePage } from './outages.js';
+export type { OutagePage } from './incidents/outages.js';
 
 /**
  * Every activity Opsflow's workers register, built from their dependencies.

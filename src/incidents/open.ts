@@ -10,9 +10,9 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { IncidentStatus, OpsKind, Severity } from '../temporal/search-attributes.js';
 import { idTimestamp } from '../temporal/start.js';
-import type { escalateIncident } from '../workflows/escalate-incident.js';
-import { INVALID_TRANSITION, triggerUpdate } from '../workflows/incident/messages.js';
-import type { EscalateIncidentInput, IncidentTrigger, TriggerResult } from '../workflows/incident/types.js';
+import type { escalateIncident } from '../workflows/incidents/escalate-incident.js';
+import { INVALID_TRANSITION, triggerUpdate } from '../workflows/incidents/messages.js';
+import type { EscalateIncidentInput, IncidentTrigger, TriggerResult } from '../workflows/incidents/types.js';
 import type { EscalationLevel, IncidentPolicy } from './policy.js';
 
 /** What opening (or merging into) an incident answers. */

@@ -7,7 +7,7 @@ import { loadConfigOrExit } from '../config.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
 import { applySchedules } from '../schedules.js';
-import { activityDepsFor, openServices } from '../services.js';
+import { activityDepsFor, openServices } from '../composition.js';
 import { createShutdown } from '../shutdown.js';
 import { createWorkers, installRuntimeLogger, superviseWorkers } from '../worker.js';
 

@@ -150,7 +150,7 @@ describe('acting on reports', () => {
     const api = r.env.api!;
     const { stdout } = await promisify(execFile)(
       'npx',
-      ['tsx', 'src/cli/opsflow.ts', 'backfill', 'retry-failed', '--entity', 'invoices', '--report', report.id],
+      ['tsx', 'src/main/cli.ts', 'backfill', 'retry-failed', '--entity', 'invoices', '--report', report.id],
       {
         cwd: new URL('../../', import.meta.url).pathname,
         env: { ...process.env, OPSFLOW_API_URL: api.url, OPSFLOW_API_TOKEN: api.operatorToken },

@@ -19,7 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { countRows, sha256Of, withDatabase, type BackupManifest } from '../../src/backups/backup.js';
 import { BACKUP_INCIDENT_KEY } from '../../src/backups/policy.js';
-import { createBackupActivities } from '../../src/activities/backups.js';
+import { createBackupActivities } from '../../src/activities/backups/backups.js';
 import { eventually, startTestEnv, testStack, type TestEnv } from '../harness.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;

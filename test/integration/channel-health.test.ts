@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { CHANNEL_PROBE_TIMEOUT_MS, createHealthActivities } from '../../src/activities/health.js';
+import { CHANNEL_PROBE_TIMEOUT_MS, createHealthActivities } from '../../src/activities/integrations/health.js';
 import type { Config } from '../../src/config.js';
 import { freePort } from '../../src/dev/ports.js';
 import type { SmsSimulator } from '../../src/simulators/sms/index.js';

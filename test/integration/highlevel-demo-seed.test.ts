@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTokenActivities } from '../../src/activities/tokens.js';
+import { createTokenActivities } from '../../src/activities/integrations/tokens.js';
 import { registerStoredInstallations, seedInstallations } from '../../src/dev/seed/installations.js';
 import { createHighLevelServices } from '../../src/integrations/highlevel/index.js';
 import { startTestEnv, type TestEnv } from '../harness.js';

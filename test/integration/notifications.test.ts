@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createNotifyActivities } from '../../src/activities/notify.js';
+import { createNotifyActivities } from '../../src/activities/incidents/notify.js';
 import { loadConfig } from '../../src/config.js';
 import { createNotifier, type Notifier } from '../../src/notifications/index.js';
 import type { SmsSimulator } from '../../src/simulators/sms/index.js';

@@ -26,7 +26,7 @@ interface Started {
  * signal to the group reaches npm, node and anything else that did not leave the group.
  */
 function startOpsflow(env: Record<string, string>, how: 'npm' | 'node' = 'npm'): Started {
-  const [cmd, args] = how === 'npm' ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', 'src/dev/start.ts']];
+  const [cmd, args] = how === 'npm' ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', 'src/main/start.ts']];
   const child = spawn(cmd as string, args as string[], {
     cwd: ROOT,
     env: { ...process.env, OPSFLOW_LOG_LEVEL: 'info', OPSFLOW_LOG_FORMAT: 'json', ...env },

@@ -9,7 +9,7 @@ import { createCallBudget } from '../../src/integrations/call-budget.js';
 import { ErrorClass, IntegrationError } from '../../src/integrations/errors.js';
 import { createZohoClient } from '../../src/integrations/zoho/client.js';
 import { startRun } from '../../src/temporal/start.js';
-import type { BackfillInput, BackfillStatus } from '../../src/workflows/backfill.js';
+import type { BackfillInput, BackfillStatus } from '../../src/workflows/backfill/backfill.js';
 import { seedBilling, startBackfillEnv, syncStates, type BackfillTestEnv } from '../backfill-env.js';
 
 /** The configured budget: two thirds of the simulator's lowered limit below. */

@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { startWorkerProcess, type WorkerProcess } from '../../bench/processes.js';
 import { freePort } from '../../src/dev/ports.js';
-import type { BackfillStatus } from '../../src/workflows/backfill.js';
+import type { BackfillStatus } from '../../src/workflows/backfill/backfill.js';
 import { seedBilling, syncStates, type SimStats } from '../backfill-env.js';
 import { eventually, startTestEnv, testStack, type TestEnv } from '../harness.js';
 import { mailTo } from '../incident-doubles.js';
@@ -32,10 +32,10 @@ interface ApiProcess {
   stop(): Promise<void>;
 }
 
-/** The production API entry point (`src/api/main.ts`) in its own process; resolves once it listens. */
+/** The production API entry point (`src/main/api.ts`) in its own process; resolves once it listens. */
 async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/api.ts'], {
     env: { ...process.env, ...env, OPSFLOW_HOST: '127.0.0.1', OPSFLOW_PORT: String(port), OPSFLOW_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -180,7 +180,7 @@ describe("README's configuration table", () => {
   });
 
   // The closure of `npm start`'s entry point, src/config.ts left out: it writes the configuration, not reads it.
-  const startCode = [...importClosure('src/dev/start.ts')]
+  const startCode = [...importClosure('src/main/start.ts')]
     .filter(([file]) => relative(root, file) !== join('src', 'config.ts'))
     .map(([, source]) => withoutComments(source))
     .join('\n');
@@ -196,7 +196,7 @@ describe("README's configuration table", () => {
       assert.deepEqual(
         unread,
         [],
-        `${name}=${value} changes ${unread.join(', ')}, which nothing npm start runs (src/dev/start.ts and its imports) reads`,
+        `${name}=${value} changes ${unread.join(', ')}, which nothing npm start runs (src/main/start.ts and its imports) reads`,
       );
     });
   }

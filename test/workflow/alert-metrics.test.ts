@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ALERT_METRICS, createAlertActivities, isFiring, type AlertEvaluation } from '../../src/activities/alerts.js';
-import type { Comparison } from '../../src/activities/alert-metrics.js';
-import { dayOf } from '../../src/activities/runbooks-metrics.js';
+import {
+  ALERT_METRICS,
+  createAlertActivities,
+  isFiring,
+  type AlertEvaluation,
+} from '../../src/activities/incidents/alerts.js';
+import type { Comparison } from '../../src/activities/incidents/alert-metrics.js';
+import { dayOf } from '../../src/activities/runbooks/metrics.js';
 import type { Pool } from '../../src/db/pool.js';
 import { countApiCall } from '../../src/integrations/api-usage.js';
 import { startTestEnv, type TestEnv } from '../harness.js';

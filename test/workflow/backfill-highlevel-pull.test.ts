@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startRun } from '../../src/temporal/start.js';
-import type { BackfillInput, BackfillStatus } from '../../src/workflows/backfill.js';
+import type { BackfillInput, BackfillStatus } from '../../src/workflows/backfill/backfill.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
 import { locationInstallation } from '../highlevel-fixtures.js';
 

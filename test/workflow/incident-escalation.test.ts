@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { openIncident } from '../../src/incidents/open.js';
 import type { SmsSimulator } from '../../src/simulators/sms/index.js';
-import { activityDepsFor } from '../../src/services.js';
+import { activityDepsFor } from '../../src/composition.js';
 import { createWorkers } from '../../src/worker.js';
-import type { IncidentState, TimelineEvent } from '../../src/workflows/incident/types.js';
+import type { IncidentState, TimelineEvent } from '../../src/workflows/incidents/types.js';
 import { eventually, startTestEnv, testStack, type TestEnv } from '../harness.js';
 import { mailTo, startSms, startWebhookReceiver, type WebhookReceiver } from '../incident-doubles.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { ALERT_METRICS } from '../../src/activities/alerts.js';
-import { createHealthActivities } from '../../src/activities/health.js';
-import { createNotifyActivities } from '../../src/activities/notify.js';
+import { ALERT_METRICS } from '../../src/activities/incidents/alerts.js';
+import { createHealthActivities } from '../../src/activities/integrations/health.js';
+import { createNotifyActivities } from '../../src/activities/incidents/notify.js';
 import { freePort } from '../../src/dev/ports.js';
 import { startRun } from '../../src/temporal/start.js';
 import type { RunStatus } from '../../src/workflows/run-status.js';

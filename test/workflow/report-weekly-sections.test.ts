@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createWeeklyRunbookActivities, type WeeklyFigures } from '../../src/activities/runbooks-weekly.js';
+import { createWeeklyRunbookActivities, type WeeklyFigures } from '../../src/activities/runbooks/weekly.js';
 import { buildReport } from '../../src/reports/build.js';
 import { renderHtml } from '../../src/reports/html.js';
 import { renderMarkdown } from '../../src/reports/markdown.js';

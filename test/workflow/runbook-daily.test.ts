@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Health } from '../../src/temporal/search-attributes.js';
-import type { BackfillStatus } from '../../src/workflows/backfill.js';
+import type { BackfillStatus } from '../../src/workflows/backfill/backfill.js';
 import { eventually } from '../harness.js';
 import { mailTo } from '../incident-doubles.js';
 import {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MonthlyFigures } from '../../src/activities/runbooks-monthly.js';
+import type { MonthlyFigures } from '../../src/activities/runbooks/monthly.js';
 import { WEBHOOK_REPLAY_PROTECTION_MS } from '../../src/integrations/highlevel/webhook-window.js';
-import { RETENTION_POLICIES } from '../../src/workflows/runbooks/targets.js';
+import { RETENTION_POLICIES } from '../../src/runbooks/targets.js';
 import type { RetentionOutcome } from '../../src/workflows/runbooks/retention.js';
 import { runRunbook, seedHistory, startRunbookEnv, type RunbookEnv } from './runbook-fixtures.js';
 

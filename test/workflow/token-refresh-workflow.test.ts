@@ -7,7 +7,7 @@ import { createTokenStore } from '../../src/integrations/token-store.js';
 import { Integration, OpsKind } from '../../src/temporal/search-attributes.js';
 import { declaredSchedules } from '../../src/schedules.js';
 import { startRun } from '../../src/temporal/start.js';
-import type { TokenRefreshStatus } from '../../src/workflows/refresh-expiring-tokens.js';
+import type { TokenRefreshStatus } from '../../src/workflows/integrations/refresh-expiring-tokens.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
 
 /** Every string in a history, payload bytes decoded, so a token in any payload or failure message is found. */

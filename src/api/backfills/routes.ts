@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { randomBytes } from 'node:crypto';
 import { Integration } from '../../temporal/search-attributes.js';
 import { idTimestamp, startRun } from '../../temporal/start.js';
-import type { backfill, BackfillInput, BackfillStatus } from '../../workflows/backfill.js';
+import type { backfill, BackfillInput, BackfillStatus } from '../../workflows/backfill/backfill.js';
 import {
   backfillStatusQuery,
   cancelBackfillUpdate,

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { randomBytes } from 'node:crypto';
 import { idTimestamp, startRun } from '../../temporal/start.js';
-import type { backupDatabase, BackupInput, restoreTest } from '../../workflows/backup.js';
+import type { backupDatabase, BackupInput, restoreTest } from '../../workflows/backups/backup.js';
 import type { AuthEnv } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ZOHO_ENTITIES } from '../../backfill/entities.js';
 import { Integration } from '../../temporal/search-attributes.js';
 import { idTimestamp, startRun } from '../../temporal/start.js';
-import type { reconcile } from '../../workflows/reconcile.js';
+import type { reconcile } from '../../workflows/reconcile/reconcile.js';
 import {
   approveRepairUpdate,
   reconcileStatusQuery,

@@ -10,7 +10,7 @@ import { reportTables, toCsv } from '../../reports/tables.js';
 import type { Report } from '../../reports/types.js';
 import { Integration } from '../../temporal/search-attributes.js';
 import { idTimestamp, startRun } from '../../temporal/start.js';
-import type { backfill, BackfillInput } from '../../workflows/backfill.js';
+import type { backfill, BackfillInput } from '../../workflows/backfill/backfill.js';
 import { backfillStatusQuery } from '../../workflows/backfill/messages.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';

@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { EntitySummary } from '../../activities/reconcile.js';
+import type { EntitySummary } from '../../activities/reconcile/reconcile.js';
 import type { ZohoEntity } from '../../backfill/entities.js';
 
 /**

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import type { WebhookRetryOptions } from '../../activities/runbooks-daily.js';
+import type { WebhookRetryOptions } from '../../activities/runbooks/daily.js';
 import { BATCH_STEP, FIGURES_STEP } from '../policies.js';
 import type { StepResult } from './steps.js';
 

@@ -3,7 +3,7 @@ import type { Activities } from '../../activities/index.js';
 import type { ReportInput } from '../../reports/build.js';
 import type { Verdict } from '../../reports/types.js';
 import { Health, OpsKind } from '../../temporal/search-attributes.js';
-import type { deliverReport } from '../deliver-report.js';
+import type { deliverReport } from './deliver-report.js';
 import type { RunStatus } from '../run-status.js';
 import { HANDOFF_STEP } from '../policies.js';
 

@@ -1,6 +1,6 @@
-import type { MonthlyFigures } from '../../activities/runbooks-monthly.js';
+import type { MonthlyFigures } from '../../activities/runbooks/monthly.js';
 import type { StepResult } from './steps.js';
-import { KPI_TARGETS } from './targets.js';
+import { KPI_TARGETS } from '../../runbooks/targets.js';
 
 export interface KpiLine {
   kpi: string;

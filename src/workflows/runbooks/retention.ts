@@ -2,7 +2,7 @@ import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { BATCH_STEP } from '../policies.js';
 import type { StepResult } from './steps.js';
-import { RETENTION_POLICIES, retentionCutoff } from './targets.js';
+import { RETENTION_POLICIES, retentionCutoff } from '../../runbooks/targets.js';
 
 const batch = proxyActivities<Activities>(BATCH_STEP);
 

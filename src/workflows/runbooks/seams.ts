@@ -1,7 +1,7 @@
 import { ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
 import { ZOHO_ENTITIES, type ZohoEntity } from '../../backfill/entities.js';
-import type { backfill } from '../backfill.js';
-import type { reconcile } from '../reconcile.js';
+import type { backfill } from '../backfill/backfill.js';
+import type { reconcile } from '../reconcile/reconcile.js';
 import type { StepResult } from './steps.js';
 
 /**

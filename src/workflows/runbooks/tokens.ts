@@ -1,7 +1,7 @@
 import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { OpsKind } from '../../temporal/search-attributes.js';
-import type { refreshExpiringTokens } from '../refresh-expiring-tokens.js';
+import type { refreshExpiringTokens } from '../integrations/refresh-expiring-tokens.js';
 import { FIGURES_STEP } from '../policies.js';
 import type { StepResult } from './steps.js';
 

@@ -1,0 +1,224 @@
+import {
+  ActivityCancellationType,
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { failureMessage } from '../failures.js';
+import type { Activities } from '../../activities/index.js';
+import { quietUntil } from '../../incidents/policy.js';
+import { now } from '../clock.js';
+import { registerHandlers, setStatus, type Control } from './handlers.js';
+import { detailsOf, initialState, noticeOf, record } from './state.js';
+import type { EscalateIncidentInput, IncidentState } from './types.js';
+import { DATABASE_STEP, NOTIFY_STEP } from '../policies.js';
+
+export * from './messages.js';
+export type * from './types.js';
+
+const db = proxyActivities<Activities>(DATABASE_STEP);
+/**
+ * The same database steps (the `incidents` mirror upsert, the maintenance-window look-up: one query each, idempotent)
+ * as local activities: they run inside the workflow task that asks for them, without an activity task and a second
+ * workflow task each on the server. An escalation then goes deadline → one workflow task → the notice, which is what
+ * keeps thousands of open incidents escalating on time (docs/benchmarks.md). Histories from before the change keep
+ * their activity tasks (patch `incident-local-db-steps`).
+ */
+const localDb = proxyLocalActivities<Activities>(DATABASE_STEP);
+const LOCAL_DB_STEPS = 'incident-local-db-steps';
+const dbSteps = () => (patched(LOCAL_DB_STEPS) ? localDb : db);
+/**
+ * A notice in flight when someone acknowledges is cancelled: no retry starts after the acknowledgement, and the
+ * acknowledgement waits for the attempt under way (seconds) so its answer comes after the last send.
+ */
+const CANCELLABLE_NOTICE = {
+  ...NOTIFY_STEP,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+} as const;
+const notify = proxyActivities<Activities>(CANCELLABLE_NOTICE);
+
+/** Well under Temporal's limits; long-lived incidents with many triggers start a fresh history here. */
+const MAX_HISTORY_EVENTS = 4000;
+/** While held by a maintenance window, look again this often (a window may be deleted or extended). */
+const HOLD_RECHECK_MS = 60_000;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * One incident, from open to resolved: notifies escalation level 1 (operations: email and webhook), then level 2
+ * (engineering: adds SMS) and level 3 (management/vendor: everyone) each time the time to acknowledge runs out,
+ * repeats the last level a bounded number of times, then waits for a person.
+ *
+ * Input: the trigger, the severity's policy (from configuration; workflows never read the environment) and the
+ * incident's link. Updates: `acknowledge`, `resolve` (postmortem required), `escalate`, `reassign`, `snooze`,
+ * `addNote`, `trigger` (dedup merge). Query: `status`. Holds: snooze, maintenance windows, quiet hours.
+ * Side effects: notifications (each once, by idempotency key) and the `incidents` row (mirrored after changes).
+ */
+export async function escalateIncident(input: EscalateIncidentInput): Promise<IncidentState> {
+  const { policy } = input;
+  const s = input.state ?? initialState(input, workflowInfo().workflowId, now());
+  const control: Control = { notifying: false, escalateNow: false };
+  registerHandlers(s, control);
+  const ackMs = (input.trigger.ackTimeoutSeconds ?? policy.ackTimeoutSeconds) * 1000;
+  let mirrored = 0;
+  let advancePending = false;
+
+  const mirror = async () => {
+    const version = s.version;
+    setCurrentDetails(detailsOf(s));
+    await dbSteps().recordIncident(s);
+    mirrored = Math.max(mirrored, version);
+  };
+
+  /** Sleeps until `untilMs` or the next change (an update); mirrors changes. Resolves true when time ran out. */
+  const waitUntil = async (untilMs?: number): Promise<boolean> => {
+    const seen = s.version;
+    const changed = () => s.version !== seen || control.escalateNow;
+    const woke =
+      untilMs === undefined
+        ? await condition(changed).then(() => true)
+        : await condition(changed, Math.max(1, untilMs - now()));
+    if (s.version !== mirrored) await mirror();
+    return !woke;
+  };
+
+  /**
+   * Why escalation must wait right now, if it must. Maintenance windows are checked through an activity at each
+   * deadline rather than signalled by the API: a window created before the incident opened, changed or deleted
+   * early is seen without fanning signals out to every open incident, and a missed signal cannot page anyone.
+   */
+  const currentHold = async (): Promise<{ by: string; until: number } | undefined> => {
+    const t = now();
+    if (s.snoozedUntil && Date.parse(s.snoozedUntil) > t) return { by: 'snooze', until: Date.parse(s.snoozedUntil) };
+    const window = await dbSteps().activeMaintenanceWindow({ severity: s.severity, source: s.source });
+    if (window)
+      return { by: `maintenance window ${window.id}`, until: Math.min(Date.parse(window.endsAt), t + HOLD_RECHECK_MS) };
+    const quiet = policy.quiet && policy.quietHours ? quietUntil(t, policy.quietHours) : undefined;
+    return quiet ? { by: 'quiet hours', until: quiet } : undefined;
+  };
+
+  const advance = () => {
+    if (s.level < policy.levels) {
+      s.level = (s.level + 1) as IncidentState['level'];
+      record(s, now(), { type: 'escalated', level: s.level });
+    } else if ((s.rounds[s.level] ?? 0) <= policy.repeats || control.escalateNow) {
+      record(s, now(), { type: 'repeated', level: s.level, message: `repeat ${s.rounds[s.level]}` });
+    } else {
+      s.exhausted = true;
+      record(s, now(), {
+        type: 'exhausted',
+        level: s.level,
+        message: `level ${s.level} repeated ${policy.repeats} time(s)`,
+      });
+    }
+  };
+
+  const sendNotice = async (dueAt: number) => {
+    // Checked right before sending, and handlers wait while it is in flight: nothing goes out after an ack.
+    if (s.status !== 'open') return;
+    control.notifying = true;
+    const scope = new CancellationScope();
+    control.cancelNotice = () => scope.cancel();
+    try {
+      const notice = noticeOf(s, input.incidentUrl);
+      const deliveries = await scope.run(() => notify.sendNotification(notice));
+      for (const d of deliveries) {
+        record(s, now(), {
+          type: d.status === 'failed' ? 'notification-failed' : 'notified',
+          level: s.level,
+          channel: d.channel,
+          target: d.target,
+          dueAt: iso(dueAt),
+          message: d.error,
+        });
+      }
+    } catch (err) {
+      const cause = failureMessage(err);
+      record(s, now(), { type: 'notification-failed', level: s.level, dueAt: iso(dueAt), message: cause });
+    } finally {
+      s.rounds[s.level] = (s.rounds[s.level] ?? 0) + 1;
+      control.notifying = false;
+      control.cancelNotice = undefined;
+    }
+  };
+
+  if (!input.state) await mirror();
+  let dueAt = now();
+  while (s.status !== 'resolved') {
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > (input.historyLimit ?? MAX_HISTORY_EVENTS)) {
+      await condition(allHandlersFinished);
+      await mirror();
+      return continueAsNew<typeof escalateIncident>({ ...input, state: s });
+    }
+    if (s.status === 'acknowledged') {
+      control.escalateNow = false;
+      const within = policy.resolveWithinSeconds;
+      const expired = await waitUntil(within ? Date.parse(s.acknowledgedAt!) + within * 1000 : undefined);
+      if (expired && s.status === 'acknowledged') {
+        setStatus(s, 'open');
+        s.cycle++;
+        s.exhausted = false;
+        record(s, now(), { type: 'reopened', message: `not resolved within ${within} s of the acknowledgement` });
+        dueAt = now();
+      }
+      continue;
+    }
+    if (s.exhausted && !control.escalateNow) {
+      await waitUntil();
+      continue;
+    }
+    if (s.nextDeadline && !control.escalateNow) {
+      const expired = await waitUntil(Date.parse(s.nextDeadline));
+      if (s.status !== 'open') continue;
+      if (expired || (s.snoozedUntil && Date.parse(s.snoozedUntil) > now())) {
+        // A snooze re-notifies the same level afterwards; a deadline escalates (unless a hold swallows it).
+        advancePending = expired && !(s.snoozedUntil && Date.parse(s.snoozedUntil) > now());
+        dueAt = Date.parse(s.nextDeadline);
+        s.nextDeadline = undefined;
+      }
+      continue;
+    }
+    const forced = control.escalateNow;
+    if (!forced) {
+      const hold = await currentHold();
+      if (hold) {
+        if (s.pausedBy !== hold.by)
+          record(s, now(), { type: 'paused', message: `${hold.by} until ${iso(hold.until)}` });
+        s.pausedBy = hold.by;
+        s.pausedUntil = iso(hold.until);
+        advancePending = false;
+        await waitUntil(hold.until);
+        continue;
+      }
+      if (s.pausedBy) {
+        record(s, now(), { type: 'resumed', message: `${s.pausedBy} over` });
+        [s.pausedBy, s.pausedUntil] = [undefined, undefined];
+        dueAt = now();
+      }
+    }
+    // an escalation asked for while the hold was being checked counts too
+    const escalating = forced || control.escalateNow;
+    if (advancePending || escalating) {
+      s.exhausted = false;
+      advance();
+      if (escalating) dueAt = now();
+    }
+    advancePending = false;
+    control.escalateNow = false;
+    if (!s.exhausted) {
+      await sendNotice(dueAt);
+      if (s.status === 'open') s.nextDeadline = iso(now() + ackMs);
+    }
+    await mirror();
+  }
+  await condition(allHandlersFinished);
+  await mirror();
+  return s;
+}
