@@ -37,11 +37,19 @@ export function createNotifier({ config, pool, log }: { config: Config; pool: Po
   const mail = emailSender(smtpUrlOf(config), config.mail.from);
   const links = createLinks(config);
 
-  /** One recipient's copy with its links: the incident's Web UI page and an acknowledge link signed for them. */
+  /**
+   * One recipient's copy with its links: the incident's Web UI page and an acknowledge link signed for them (in its
+   * short form for a text message).
+   */
   function linked(r: Recipient, m: NotificationMessage): NotificationMessage {
     if (m.incident) {
       const { id, workflowId, level } = m.incident;
-      const ack = links.acknowledge({ incidentId: id, level, recipient: recipientLabel(r) });
+      const ack = links.acknowledge({
+        incidentId: id,
+        level,
+        recipient: recipientLabel(r),
+        compact: r.channel === 'sms',
+      });
       return {
         ...m,
         link: links.workflowPage(workflowId),

@@ -40,10 +40,21 @@ ${link}
 </body></html>`;
 }
 
-/** The SMS body: short, severity first, with the link. */
+/** Longest SMS body sent: two concatenated segments' worth; longer texts cost more and arrive split. */
+export const SMS_MAX_LENGTH = 320;
+
+/**
+ * The SMS body: the subject (severity first), the link, then each action as `<text>: <link>` (an incident's
+ * acknowledge link). Links are never cut. When all of it does not fit, the Web UI link is left out (acknowledging
+ * is what a phone is for; the acknowledge page names the incident), and then the subject is shortened.
+ */
 export function smsBody(m: NotificationMessage): string {
-  const body = `${m.subject}${m.link ? ` ${m.link}` : ''}`;
-  return body.length > 320 ? `${body.slice(0, 317)}...` : body;
+  const actions = (m.actions ?? []).map((a) => ` ${a.text}: ${a.href}`).join('');
+  const whole = `${m.subject}${m.link ? ` ${m.link}` : ''}${actions}`;
+  if (whole.length <= SMS_MAX_LENGTH) return whole;
+  const tail = actions || (m.link ? ` ${m.link}` : '');
+  const room = SMS_MAX_LENGTH - tail.length;
+  return `${m.subject.length <= room ? m.subject : `${m.subject.slice(0, Math.max(room - 3, 0))}...`}${tail}`;
 }
 
 /**

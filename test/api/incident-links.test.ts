@@ -6,26 +6,37 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ACK_LINK_TTL_SECONDS, createLinks } from '../../src/notifications/links.js';
+import { SMS_MAX_LENGTH } from '../../src/notifications/render.js';
+import type { SmsSimulator } from '../../src/simulators/sms/index.js';
 import { eventually, startTestEnv, type TestEnv } from '../harness.js';
-import { mailTo, type CapturedMail } from '../incident-doubles.js';
+import { mailTo, startSms, type CapturedMail } from '../incident-doubles.js';
 
 interface Incident {
   id: string;
   workflowId: string;
   status: string;
   level: number;
-  timeline: Array<{ type: string; by?: string; message?: string }>;
+  timeline: Array<{ type: string; by?: string; message?: string; level?: number }>;
 }
 
 const run = randomUUID().slice(0, 8);
 const oncall = `links-${run}@example.com`;
+const engineer = '+15550107777';
 
 describe('links in incident notices', () => {
   let env: TestEnv;
+  let sms: SmsSimulator;
   before(async () => {
-    env = await startTestEnv({ api: true, env: { OPSFLOW_ESCALATION_L1_EMAILS: oncall } });
+    sms = await startSms();
+    env = await startTestEnv({
+      api: true,
+      env: { OPSFLOW_ESCALATION_L1_EMAILS: oncall, OPSFLOW_ESCALATION_L2_SMS: engineer, SMS_API_URL: sms.url },
+    });
   });
-  after(() => env.stop());
+  after(async () => {
+    await env.stop();
+    await sms.stop();
+  });
 
   const api = () => env.api!;
   /** A browser: no bearer token, the public URL in a link mapped to where this test's API listens. */
@@ -43,6 +54,9 @@ describe('links in incident notices', () => {
     const mail = await eventually(async () => (await mailTo(oncall)).find((m) => m.subject.includes(title)));
     return { opened, mail };
   }
+  /** Escalates the incident to level 2 by hand (an operator's "escalate now"): its notice texts the engineer. */
+  const escalate = (id: string) =>
+    api().request<Incident>('POST', `/incidents/${id}/escalate`, { body: { by: 'test', message: 'by hand' } });
   const ackLinkOf = (mail: CapturedMail) => {
     const link = /(http\S+\/links\/acknowledge\?token=[\w.-]+)/.exec(mail.text)?.[1];
     assert.ok(link, `the email has an acknowledge link:\n${mail.text}`);
@@ -134,5 +148,61 @@ describe('links in incident notices', () => {
       );
       return events[0]!.n >= 4 || undefined;
     });
+  });
+
+  it('texts level 2 an acknowledge link short enough for an SMS, which acknowledges as the texted number', async () => {
+    const title = `Token refresh failing ${run}`;
+    const { opened } = await openWithNotice(title);
+    assert.equal((await escalate(opened.id)).body.level, 2);
+    const text = await eventually(async () =>
+      sms.messages().find((m) => m.to === engineer && m.body.includes(title)),
+    ).catch((err: Error) =>
+      assert.fail(`${err.message}: an SMS to ${engineer} among ${JSON.stringify(sms.messages())}`),
+    );
+    assert.ok(text.body.length <= SMS_MAX_LENGTH, `${text.body.length} characters: ${text.body}`);
+    assert.ok(text.body.startsWith(`[P2] ${title} `), `the subject is whole: ${text.body}`);
+    const link = /Acknowledge: (http\S+\/links\/acknowledge\?token=a1\.[\w.~-]+)/.exec(text.body)?.[1];
+    assert.ok(link, `the SMS has a compact acknowledge link: ${text.body}`);
+    assert.ok(link.length < 160, `the link is short: ${link}`);
+
+    const page = await browse(link);
+    assert.equal(page.status, 200);
+    const body = await page.text();
+    assert.ok(body.includes(`Acknowledge as ${engineer}`) && body.includes('sent for level 2'), body);
+    assert.equal((await incident(opened.id)).status, 'open', 'opening the link changes nothing');
+
+    assert.equal((await browse(link, 'POST')).status, 200);
+    const entries = await acknowledgements(opened.id);
+    assert.deepEqual(
+      entries.map((e) => [e.by, e.level, e.message]),
+      [[engineer, 2, 'Acknowledged through the link in the level 2 notice']],
+    );
+    assert.equal((await browse(link, 'POST')).status, 410, 'single use, like the email link');
+    // A compact link altered in its claims (the level it was sent for) is refused like any other.
+    const [prefix, token] = link.split('token=');
+    const fields = token!.split('.');
+    fields[2] = '3';
+    const forged = `${prefix}token=${fields.join('.')}`;
+    assert.equal((await browse(forged, 'POST')).status, 403);
+  });
+
+  it("acknowledges through an earlier level's link after the incident escalated, recording both levels", async () => {
+    const { opened, mail } = await openWithNotice(`Contacts pull stalled ${run}`);
+    const levelOneLink = ackLinkOf(mail);
+    assert.equal((await escalate(opened.id)).body.level, 2);
+    const page = await (await browse(levelOneLink)).text();
+    assert.match(page, /sent for level 1/);
+    assert.match(page, /escalated since this notice; its link still acknowledges it at level 2/);
+
+    const submitted = await browse(levelOneLink, 'POST');
+    assert.equal(submitted.status, 200);
+    const acked = await incident(opened.id);
+    assert.deepEqual([acked.status, acked.level], ['acknowledged', 2]);
+    const entries = await acknowledgements(opened.id);
+    // The entry's level is the one it acknowledged at; its message names the level the link was sent for.
+    assert.deepEqual(
+      entries.map((e) => [e.by, e.level, e.message]),
+      [[oncall, 2, 'Acknowledged through the link in the level 1 notice']],
+    );
   });
 });

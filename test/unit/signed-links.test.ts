@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LinkError, signLink, verifyLink, withLinkToken, type LinkClaims } from '../../src/notifications/links.js';
+import {
+  LinkError,
+  signCompactAck,
+  signLink,
+  verifyLink,
+  withLinkToken,
+  type LinkClaims,
+} from '../../src/notifications/links.js';
 import { webhookPayload } from '../../src/notifications/render.js';
 import { WEBHOOK_FORMATS } from '../../src/notifications/types.js';
 
@@ -26,6 +33,33 @@ describe('signed links', () => {
       () => verifyLink(secret, token, 'acknowledge', 2_000_000_000_000),
       (e) => e instanceof LinkError && e.status === 410,
     );
+  });
+
+  it('signs the compact form for SMS: unreserved URL characters, half the length, the same claims back', () => {
+    const sms = { ...claims, incidentId: 'incident-db.primary~1', recipient: '+15550107777' } as const;
+    const token = signCompactAck(secret, sms);
+    assert.match(token, /^a1\.[\w.~-]+$/, 'nothing a URL decoder would change');
+    assert.equal(new URLSearchParams(`token=${token}`).get('token'), token);
+    assert.ok(token.length * 2 <= signLink(secret, sms).length + 10, `${token} is about half as long`);
+    assert.deepEqual(verifyLink(secret, token, 'acknowledge', 1_999_999_999_000), sms);
+    assert.throws(
+      () => verifyLink(secret, token, 'acknowledge', 2_000_000_000_000),
+      (e) => e instanceof LinkError && e.status === 410,
+    );
+    const fields = token.split('.');
+    for (const [i, value] of [
+      [2, '3'],
+      [3, '~2B15550100000'],
+      [5, (3_000_000_000).toString(36)],
+    ] as const) {
+      const altered = fields.with(i, value).join('.');
+      assert.throws(
+        () => verifyLink(secret, altered, 'acknowledge', 0),
+        (e) => e instanceof LinkError && e.status === 403,
+        `field ${i} altered`,
+      );
+    }
+    assert.throws(() => verifyLink(secret, 'a1.x', 'acknowledge', 0), LinkError);
   });
 
   it('refuses other keys, altered claims and garbage', () => {

@@ -92,7 +92,11 @@ export function linkRoutes({ client, config, pool, log }: Pick<ApiDeps, 'client'
         page(
           'Acknowledge incident',
           `<p><strong>[${escapeHtml(incident.severity)}] ${escapeHtml(incident.title)}</strong></p>
-<p>Status: ${escapeHtml(incident.status)} · level ${incident.level} · this notice was sent for level ${claims.level}.</p>
+<p>Status: ${escapeHtml(incident.status)} · level ${incident.level} · this notice was sent for level ${claims.level}.</p>${
+            incident.level > claims.level
+              ? `\n<p>The incident has escalated since this notice; its link still acknowledges it at level ${incident.level}.</p>`
+              : ''
+          }
 <p>Acknowledging stops escalation; it is recorded in the incident's timeline as ${escapeHtml(claims.recipient)}.</p>
 ${state}`,
         ),
@@ -115,6 +119,8 @@ ${state}`,
           await db.query('ROLLBACK');
           return errorPage(c, 410, 'This link has already been used.');
         }
+        // Any notice of an open incident acknowledges it, whatever level it has reached since (as PagerDuty's do):
+        // the message keeps the level the link was sent for, the timeline entry's level is the one acknowledged at.
         const message = `Acknowledged through the link in the level ${claims.level} notice`;
         await updateIncident(
           client,
