@@ -10,9 +10,13 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { IncidentStatus, OpsKind, Severity } from '../temporal/search-attributes.js';
 import { idTimestamp } from '../temporal/start.js';
-import type { escalateIncident } from '../workflows/incidents/escalate-incident.js';
 import { INVALID_TRANSITION, triggerUpdate } from '../workflows/incidents/messages.js';
-import type { EscalateIncidentInput, IncidentTrigger, TriggerResult } from '../workflows/incidents/types.js';
+import type {
+  EscalateIncidentInput,
+  EscalateIncidentWorkflow,
+  IncidentTrigger,
+  TriggerResult,
+} from '../workflows/incidents/types.js';
 import type { EscalationLevel, IncidentPolicy } from './policy.js';
 
 /** What opening (or merging into) an incident answers. */
@@ -108,7 +112,7 @@ export async function openIncident(
       opening: { key: options.updateId },
     };
     try {
-      await client.workflow.start<typeof escalateIncident>('escalateIncident', {
+      await client.workflow.start<EscalateIncidentWorkflow>('escalateIncident', {
         workflowId,
         taskQueue: config.taskQueues.main,
         args: [input],
@@ -125,7 +129,7 @@ export async function openIncident(
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     // An incident runs under this id: the trigger merges into it.
-    const handle = client.workflow.getHandle<typeof escalateIncident>(workflowId);
+    const handle = client.workflow.getHandle<EscalateIncidentWorkflow>(workflowId);
     try {
       return await handle.executeUpdate(triggerUpdate, {
         args: [{ message: options.message, key: options.updateId }],

@@ -1,4 +1,4 @@
-import { ENTITIES } from '../activities/runbooks/metrics.js';
+import { ENTITIES } from './metrics.js';
 import type { Pool } from '../db/pool.js';
 import type { ReportLink } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { ApiUsageStats, SyncStats } from '../activities/runbooks/metrics.js';
+import type { ApiUsageStats, SyncStats } from './metrics.js';
 import type { ReportSection } from './types.js';
 
 /** Building blocks of report sections shared by the weekly, monthly and daily reports. */

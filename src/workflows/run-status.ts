@@ -1,5 +1,5 @@
 import { defineQuery } from '@temporalio/workflow';
-import type { HealthStatus } from '../activities/index.js';
+import type { HealthStatus } from '../activities/integrations/health.js';
 
 /** One step of a runbook or monitor run, as the API and reports show it. */
 export interface RunStep {

@@ -8,7 +8,7 @@ import {
   type AlertEvaluation,
 } from '../../src/activities/incidents/alerts.js';
 import type { Comparison } from '../../src/activities/incidents/alert-metrics.js';
-import { dayOf } from '../../src/activities/runbooks/metrics.js';
+import { dayOf } from '../../src/reports/metrics.js';
 import type { Pool } from '../../src/db/pool.js';
 import { countApiCall } from '../../src/integrations/api-usage.js';
 import { startTestEnv, type TestEnv } from '../harness.js';

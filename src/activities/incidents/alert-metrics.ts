@@ -1,4 +1,4 @@
-import { apiUsage, dayOf, pct, PLAN_MINUTE_LIMITS, syncStats } from '../runbooks/metrics.js';
+import { apiUsage, dayOf, pct, PLAN_MINUTE_LIMITS, syncStats } from '../../reports/metrics.js';
 import type { Pool } from '../../db/pool.js';
 
 /** One alert metric: its value over the `windowMinutes` before `now`, or `null` for "no data" (never fires). */

@@ -1,7 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { listFailedRecords, type FailedRecord } from '../../reports/failed-syncs.js';
 import type { ActivityDeps } from '../deps.js';
-import { ENTITIES, countBy } from './metrics.js';
+import { ENTITIES, countBy } from '../../reports/metrics.js';
 
 /** Limits of the daily webhook retry: attempts per delivery and the base of the exponential backoff. */
 export interface WebhookRetryOptions {

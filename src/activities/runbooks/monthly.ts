@@ -1,7 +1,15 @@
 import { heartbeat } from '@temporalio/activity';
 import { CREDENTIAL_MAX_AGE_DAYS, RETENTION_POLICIES } from '../../runbooks/targets.js';
 import type { ActivityDeps } from '../deps.js';
-import { ENTITIES, apiUsage, countBy, dayOf, syncStats, type ApiUsageStats, type SyncStats } from './metrics.js';
+import {
+  ENTITIES,
+  apiUsage,
+  countBy,
+  dayOf,
+  syncStats,
+  type ApiUsageStats,
+  type SyncStats,
+} from '../../reports/metrics.js';
 
 const DAY = 86_400_000;
 

@@ -31,7 +31,15 @@ import {
 import { endpointLatency, type EndpointLatency } from '../../reports/latency.js';
 import { uptimeStats, type UptimeStats } from '../../reports/uptime.js';
 import type { ActivityDeps } from '../deps.js';
-import { ENTITIES, apiUsage, countBy, dayOf, syncStats, type ApiUsageStats, type SyncStats } from './metrics.js';
+import {
+  ENTITIES,
+  apiUsage,
+  countBy,
+  dayOf,
+  syncStats,
+  type ApiUsageStats,
+  type SyncStats,
+} from '../../reports/metrics.js';
 
 const DAY = 86_400_000;
 

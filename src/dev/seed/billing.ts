@@ -1,6 +1,6 @@
 import type { Pool } from '../../db/pool.js';
 import { referenceFields } from '../../integrations/zoho/reference.js';
-import type { Seeder } from './index.js';
+import type { Seeder } from './types.js';
 
 /**
  * The known reconciliation mismatches the billing seed plants (docs/demo-data.md lists them): a reconciliation of

@@ -1,21 +1,9 @@
-import type { Config } from '../../config.js';
-import type { Pool } from '../../db/pool.js';
-import type { Logger } from '../../logger.js';
 import { seedBilling } from './billing.js';
 import { seedInstallations } from './installations.js';
 import { seedOperations } from './operations.js';
+import type { SeedContext, Seeder } from './types.js';
 
-/** What a demo seeder gets: the database, the configuration and the running simulators' base URLs. */
-export interface SeedContext {
-  pool: Pool;
-  config: Config;
-  log: Logger;
-  /** Base URLs of the simulators started for demo mode (their `/__sim/*` control API lives there). */
-  simulators: { highlevel?: string; zoho?: string };
-}
-
-/** One part of the demo data; returns the counts it wrote, for the start log and the docs. */
-export type Seeder = (ctx: SeedContext) => Promise<Record<string, number>>;
+export type { SeedContext, Seeder } from './types.js';
 
 /**
  * The seeders, in order (installations before billing before operational history). Each is deterministic for a

@@ -4,7 +4,7 @@ import { SECURITY_EVENT } from '../../api/security-events.js';
 import { loadKeyring } from '../../integrations/crypto.js';
 import { createTokenStore, type TokenStore } from '../../integrations/token-store.js';
 import type { SeedBody, SeedInstallation } from '../../simulators/highlevel/index.js';
-import type { SeedContext, Seeder } from './index.js';
+import type { SeedContext, Seeder } from './types.js';
 
 /** A demo token: deterministic per name, so two seeds of the same scale hold the same data. */
 const demoToken = (kind: 'at' | 'rt', name: string) =>

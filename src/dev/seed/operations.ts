@@ -1,4 +1,4 @@
-import type { Seeder } from './index.js';
+import type { Seeder } from './types.js';
 
 /** A small deterministic generator (mulberry32), so the demo history is the same for a given scale. */
 function random(seed: number): () => number {

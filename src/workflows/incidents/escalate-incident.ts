@@ -16,7 +16,7 @@ import { quietUntil } from '../../incidents/policy.js';
 import { now } from '../clock.js';
 import { registerHandlers, setStatus, type Control } from './handlers.js';
 import { detailsOf, initialState, noticeOf, record } from './state.js';
-import type { EscalateIncidentInput, IncidentState } from './types.js';
+import type { EscalateIncidentInput, EscalateIncidentWorkflow, IncidentState } from './types.js';
 import { DATABASE_STEP, NOTIFY_STEP } from '../policies.js';
 
 export * from './messages.js';
@@ -222,3 +222,6 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
   await mirror();
   return s;
 }
+
+/** `startIncident` starts the workflow by this signature (types.ts): the compiler holds the two together. */
+const _signature: EscalateIncidentWorkflow = escalateIncident;

@@ -134,3 +134,10 @@ export interface TriggerResult {
   triggerCount: number;
   deduplicated: boolean;
 }
+
+/**
+ * The escalation workflow's signature, for the code that starts it from outside workflow code (`startIncident`):
+ * typed without importing the workflow module, which would pull its activity types (and the activities' own imports)
+ * into the starter's import graph. `escalateIncident` is checked against it where it is defined.
+ */
+export type EscalateIncidentWorkflow = (input: EscalateIncidentInput) => Promise<IncidentState>;

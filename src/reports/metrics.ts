@@ -1,4 +1,4 @@
-import type { Pool } from '../../db/pool.js';
+import type { Pool } from '../db/pool.js';
 
 /**
  * The SQL behind alert rules and runbook reports, in one place so an alert and a report never disagree about what
