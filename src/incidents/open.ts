@@ -10,13 +10,8 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { IncidentStatus, OpsKind, Severity } from '../temporal/search-attributes.js';
 import { idTimestamp } from '../temporal/start.js';
-import { INVALID_TRANSITION, triggerUpdate } from '../workflows/incidents/messages.js';
-import type {
-  EscalateIncidentInput,
-  EscalateIncidentWorkflow,
-  IncidentTrigger,
-  TriggerResult,
-} from '../workflows/incidents/types.js';
+import { INVALID_TRANSITION, triggerUpdate } from './messages.js';
+import type { EscalateIncidentInput, EscalateIncidentWorkflow, IncidentTrigger, TriggerResult } from './types.js';
 import type { EscalationLevel, IncidentPolicy } from './policy.js';
 
 /** What opening (or merging into) an incident answers. */

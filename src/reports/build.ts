@@ -1,8 +1,7 @@
 import type { MonthlyFigures } from '../activities/runbooks/monthly.js';
-import type { RunStep } from '../workflows/run-status.js';
 import { retryLinks, type FailedRecord } from './failed-syncs.js';
 import { apiSection, keyed, syncSection } from './section-helpers.js';
-import type { Report, ReportKind, ReportSection, Verdict } from './types.js';
+import type { Report, ReportKind, ReportSection, RunStep, Verdict } from './types.js';
 import { weeklySections } from './weekly-sections.js';
 
 /** What a runbook hands over to be stored as a report. */

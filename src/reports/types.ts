@@ -1,4 +1,10 @@
-import type { RunStep } from '../workflows/run-status.js';
+/** One step of a runbook or monitor run, as the API and reports show it (the `steps` of the runs' `status` query). */
+export interface RunStep {
+  name: string;
+  status: 'pending' | 'running' | 'ok' | 'warning' | 'failed';
+  durationMs: number;
+  summary: string;
+}
 
 /** The runbooks that produce reports. */
 export type ReportKind = 'daily' | 'weekly' | 'monthly';

@@ -1,13 +1,8 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { HealthStatus } from '../activities/integrations/health.js';
+import type { RunStep } from '../reports/types.js';
 
-/** One step of a runbook or monitor run, as the API and reports show it. */
-export interface RunStep {
-  name: string;
-  status: 'pending' | 'running' | 'ok' | 'warning' | 'failed';
-  durationMs: number;
-  summary: string;
-}
+export type { RunStep } from '../reports/types.js';
 
 /** The `status` query answer of monitor and runbook runs. */
 export interface RunStatus {

@@ -12,7 +12,7 @@ import { createInstallationWithTokens, seedSimulator } from '../../src/dev/seed/
 import { loadKeyring } from '../../src/integrations/crypto.js';
 import { createTokenStore } from '../../src/integrations/token-store.js';
 import type { OpsKindValue } from '../../src/temporal/search-attributes.js';
-import type { IncidentState } from '../../src/workflows/incidents/types.js';
+import type { IncidentState } from '../../src/incidents/types.js';
 import type { ReconcileStatus } from '../../src/workflows/reconcile/reconcile.js';
 import { seedBilling } from '../backfill-env.js';
 import { eventually, type TestEnv } from '../harness.js';

@@ -6,7 +6,7 @@ import { openIncident } from '../../src/incidents/open.js';
 import type { SmsSimulator } from '../../src/simulators/sms/index.js';
 import { activityDepsFor } from '../../src/composition.js';
 import { createWorkers } from '../../src/worker.js';
-import type { IncidentState, TimelineEvent } from '../../src/workflows/incidents/types.js';
+import type { IncidentState, TimelineEvent } from '../../src/incidents/types.js';
 import { eventually, startTestEnv, testStack, type TestEnv } from '../harness.js';
 import { mailTo, startSms, startWebhookReceiver, type WebhookReceiver } from '../incident-doubles.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { openIncident, policyFor } from '../../src/incidents/open.js';
-import type { EscalateIncidentInput, IncidentState } from '../../src/workflows/incidents/types.js';
+import type { EscalateIncidentInput, IncidentState } from '../../src/incidents/types.js';
 import { eventually, startTestEnv, type TestEnv } from '../harness.js';
 import { mailTo } from '../incident-doubles.js';
 

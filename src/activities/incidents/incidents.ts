@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Pool } from '../../db/pool.js';
 import { openIncident, type OpenIncidentResult } from '../../incidents/open.js';
-import type { IncidentState, IncidentTrigger } from '../../workflows/incidents/types.js';
+import type { IncidentState, IncidentTrigger } from '../../incidents/types.js';
 import type { ActivityDeps } from '../deps.js';
 
 /** How long an internal open waits for the new incident's row, and how often it looks. */

@@ -8,7 +8,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from '../../db/pool.js';
 import { workflowIdOfIncident } from '../../incidents/open.js';
-import type { IncidentState } from '../../workflows/incidents/types.js';
+import type { IncidentState } from '../../incidents/types.js';
 import { ApiError } from '../errors.js';
 import { mapTemporalError } from '../temporal-errors.js';
 

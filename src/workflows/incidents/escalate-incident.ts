@@ -16,11 +16,11 @@ import { quietUntil } from '../../incidents/policy.js';
 import { now } from '../clock.js';
 import { registerHandlers, setStatus, type Control } from './handlers.js';
 import { detailsOf, initialState, noticeOf, record } from './state.js';
-import type { EscalateIncidentInput, EscalateIncidentWorkflow, IncidentState } from './types.js';
+import type { EscalateIncidentInput, EscalateIncidentWorkflow, IncidentState } from '../../incidents/types.js';
 import { DATABASE_STEP, NOTIFY_STEP } from '../policies.js';
 
-export * from './messages.js';
-export type * from './types.js';
+export * from '../../incidents/messages.js';
+export type * from '../../incidents/types.js';
 
 const db = proxyActivities<Activities>(DATABASE_STEP);
 /**

@@ -10,9 +10,9 @@ import {
   resolveUpdate,
   snoozeUpdate,
   triggerUpdate,
-} from './messages.js';
+} from '../../incidents/messages.js';
 import { record, validate } from './state.js';
-import type { IncidentState, TriggerArgs } from './types.js';
+import type { IncidentState, TriggerArgs } from '../../incidents/types.js';
 
 /** Flags the escalation loop and the handlers share. */
 export interface Control {

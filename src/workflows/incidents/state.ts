@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { NotificationMessage } from '../../notifications/types.js';
-import { INVALID_TRANSITION } from './messages.js';
-import type { EscalateIncidentInput, IncidentState, ResolveArgs, TimelineEvent } from './types.js';
+import { INVALID_TRANSITION } from '../../incidents/messages.js';
+import type { EscalateIncidentInput, IncidentState, ResolveArgs, TimelineEvent } from '../../incidents/types.js';
 
 /** Timeline entries kept; beyond this, the oldest merged triggers are folded into a count. */
 const MAX_TIMELINE = 500;

@@ -1,4 +1,4 @@
-import type { EscalationLevel, IncidentPolicy, Severity } from '../../incidents/policy.js';
+import type { EscalationLevel, IncidentPolicy, Severity } from './policy.js';
 
 export type IncidentStatusValue = 'open' | 'acknowledged' | 'resolved';
 
