@@ -2,6 +2,7 @@ import type { PeriodFigures, WeeklyFigures, WeeklySnapshot } from '../activities
 import { apiSection, beside, compare, keyed, mib, orDash, rate, syncSection, union } from './section-helpers.js';
 import type { ReportSection, Verdict } from './types.js';
 import { overallUptime } from './uptime.js';
+import type { CallLatency, VendorLatency } from './latency.js';
 
 type Weekly = WeeklyFigures & {
   abandoned?: Record<string, number>;
@@ -103,38 +104,106 @@ function uptime(a: PeriodFigures, b: PeriodFigures): ReportSection {
   };
 }
 
-function endpoints(a: PeriodFigures, b: PeriodFigures): ReportSection {
-  const before = (e: string) => b.endpoints.find((x) => x.endpoint === e);
-  return {
-    title: 'Slowest ZOHO endpoints',
-    text:
-      a.endpoints.length === 0
-        ? 'No ZOHO calls this week.'
-        : 'Latency of the sync attempts per endpoint group (one record: look-up, then create or update), slowest first.',
-    table: {
-      name: 'endpoints',
-      columns: [
-        'integration',
-        'endpoint',
-        'calls',
-        'p50 ms',
-        'p95 ms',
-        'p95 ms previous week',
-        'top error',
-        'failed with it',
-      ],
-      rows: a.endpoints.map((e) => [
-        e.integration,
-        `/${e.endpoint}`,
-        e.calls,
-        e.p50Ms,
-        e.p95Ms,
-        orDash(before(e.endpoint)?.p95Ms),
-        e.topError ?? 'none',
-        e.topErrorCount,
-      ]),
+const NO_LATENCY: VendorLatency = { integrations: [], endpoints: [] };
+const INTEGRATIONS = ['highlevel', 'zoho'];
+/** Figures collected before calls were timed (a run in flight across the upgrade) carry no `latency`: no calls. */
+const latencyOf = (p: PeriodFigures): VendorLatency => (p as Partial<PeriodFigures>).latency ?? NO_LATENCY;
+const topError = (c: CallLatency | undefined) => (c?.topError ? `${c.topError} (${c.topErrorCount})` : 'none');
+
+function latency(a: PeriodFigures, b: PeriodFigures): ReportSection[] {
+  const now = latencyOf(a);
+  const before = latencyOf(b);
+  const names = [...new Set([...INTEGRATIONS, ...now.integrations.map((i) => i.integration)])].sort();
+  const integration = (l: VendorLatency, n: string) => l.integrations.find((i) => i.integration === n);
+  const group = (l: VendorLatency, e: string) => l.endpoints.find((x) => x.endpoint === e);
+  // Slowest first this week; groups called only last week follow, so nothing that went quiet disappears.
+  const groups = [
+    ...now.endpoints.map((e) => e.endpoint!),
+    ...before.endpoints.map((e) => e.endpoint!).filter((e) => !group(now, e)),
+  ];
+  const slowest = now.endpoints.slice(0, 3);
+  return [
+    {
+      title: 'Vendor call latency per integration',
+      text:
+        'Every HTTP call to HighLevel and ZOHO, timed by the client from request to answer (failed calls included). ' +
+        `Slowest endpoint groups this week: ${
+          slowest.map((e) => `${e.endpoint} p95 ${e.p95Ms} ms, top error ${topError(e)}`).join('; ') || 'none'
+        }.`,
+      chart: {
+        series: SERIES,
+        unit: 'ms',
+        valueAxis: 'p95 latency',
+        labelAxis: 'integration',
+        bars: names.map((n) => ({
+          label: n,
+          values: [integration(before, n)?.p95Ms ?? 0, integration(now, n)?.p95Ms ?? 0] as [number, number],
+        })),
+      },
+      table: {
+        name: 'vendor-latency',
+        columns: [
+          'integration',
+          'calls previous week',
+          'calls',
+          'failed',
+          'p50 ms previous week',
+          'p50 ms',
+          'p95 ms previous week',
+          'p95 ms',
+          'top error',
+        ],
+        rows: names.map((n) => {
+          const x = integration(now, n);
+          const p = integration(before, n);
+          return [
+            n,
+            p?.calls ?? 0,
+            x?.calls ?? 0,
+            x?.failed ?? 0,
+            orDash(p?.p50Ms),
+            orDash(x?.p50Ms),
+            orDash(p?.p95Ms),
+            orDash(x?.p95Ms),
+            topError(x),
+          ];
+        }),
+      },
     },
-  };
+    {
+      title: 'Vendor call latency per endpoint group, slowest first',
+      text: groups.length === 0 ? 'No vendor calls this week or the previous one.' : undefined,
+      table: {
+        name: 'endpoints',
+        columns: [
+          'endpoint group',
+          'calls previous week',
+          'calls',
+          'p50 ms previous week',
+          'p50 ms',
+          'p95 ms previous week',
+          'p95 ms',
+          'top error',
+          'failed with it',
+        ],
+        rows: groups.map((e) => {
+          const x = group(now, e);
+          const p = group(before, e);
+          return [
+            e,
+            p?.calls ?? 0,
+            x?.calls ?? 0,
+            orDash(p?.p50Ms),
+            orDash(x?.p50Ms),
+            orDash(p?.p95Ms),
+            orDash(x?.p95Ms),
+            x?.topError ?? 'none',
+            x?.topErrorCount ?? 0,
+          ];
+        }),
+      },
+    },
+  ];
 }
 
 function installations(w: Weekly, a: PeriodFigures, b: PeriodFigures): ReportSection[] {
@@ -408,7 +477,7 @@ export function weeklySections(f: Record<string, unknown>, health: Verdict): Rep
   const sections: Array<ReportSection | undefined> = [
     summary(health, w, a, b),
     uptime(a, b),
-    endpoints(a, b),
+    ...latency(a, b),
     ...installations(w, a, b),
     { title: 'Token refreshes', table: { name: 'token-refreshes', ...byKey(a.tokenRefreshes, b.tokenRefreshes) } },
     {

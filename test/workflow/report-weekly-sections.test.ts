@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createWeeklyRunbookActivities, type WeeklyFigures } from '../../src/activities/runbooks/weekly.js';
-import { buildReport } from '../../src/reports/build.js';
 import { renderHtml } from '../../src/reports/html.js';
 import { renderMarkdown } from '../../src/reports/markdown.js';
 import { slug } from '../../src/reports/tables.js';
 import type { Report } from '../../src/reports/types.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
+import { weeklyReportOf } from './runbook-fixtures.js';
 
 const AS_OF = '2026-11-23T09:30:00.000Z';
 const WEEK_START = Date.parse('2026-11-16T00:00:00Z');
@@ -75,21 +75,7 @@ const SCRIPT_TITLE = 'Disk full <script>alert(1)</script>';
 describe('weekly report sections', () => {
   let env: TestEnv;
   let weekly: ReturnType<typeof createWeeklyRunbookActivities>;
-  const report = (figures: WeeklyFigures): Report =>
-    buildReport(
-      {
-        id: 'report-weekly-test',
-        kind: 'weekly',
-        runId: 'r',
-        health: 'DEGRADED',
-        periodStart: figures.thisWeek.from,
-        periodEnd: figures.thisWeek.to,
-        steps: [],
-        figures: figures as unknown as Record<string, unknown>,
-      },
-      new Date(AS_OF),
-      'https://ops.example.test',
-    );
+  const report = (figures: WeeklyFigures): Report => weeklyReportOf(figures, AS_OF, 'DEGRADED');
 
   before(async () => {
     env = await startTestEnv({ workers: false });
@@ -247,20 +233,6 @@ describe('weekly report sections', () => {
       assert.equal(zoho.p95Ms, percentileCont(answered, 0.95));
       const row = r.sections.find((s) => s.table?.name === 'uptime')!.table!.rows.find((x) => x[0] === 'zoho')!;
       assert.deepEqual(row.slice(1, 3), [100, expectedUptime('zoho', WEEK_START, WEEK_END)]);
-    });
-
-    it('reports ZOHO latency per endpoint group, slowest first, with its top error', () => {
-      const inWeek = SYNCS.filter((x) => Date.parse(x[4]) >= WEEK_START && Date.parse(x[4]) < WEEK_END);
-      const ms = (entity: string) => inWeek.filter((x) => x[0] === entity).map((x) => x[3]);
-      assert.deepEqual(
-        f.thisWeek.endpoints.map((e) => [e.endpoint, e.calls, e.p50Ms, e.p95Ms, e.topError, e.topErrorCount]),
-        [
-          ['invoices', 4, percentileCont(ms('invoices'), 0.5), percentileCont(ms('invoices'), 0.95), 'RateLimited', 2],
-          ['customers', 2, percentileCont(ms('customers'), 0.5), percentileCont(ms('customers'), 0.95), null, 0],
-        ],
-      );
-      const row = r.sections.find((s) => s.table?.name === 'endpoints')!.table!.rows[0]!;
-      assert.deepEqual([row[1], row[5], row[6]], ['/invoices', 1000, 'RateLimited']);
     });
 
     it('counts installs per day by type, uninstalls, active, hours since refresh and failed refreshes', async () => {

@@ -7,7 +7,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/logger.js';
 import { seedOperations } from '../../src/dev/seed/operations.js';
-import type { Report } from '../../src/reports/types.js';
+import type { WeeklyFigures } from '../../src/activities/runbooks/weekly.js';
+import { buildReport } from '../../src/reports/build.js';
+import type { Report, Verdict } from '../../src/reports/types.js';
 import { startRun } from '../../src/temporal/start.js';
 import type { OpsKindValue } from '../../src/temporal/search-attributes.js';
 import type { RunStatus } from '../../src/workflows/run-status.js';
@@ -94,4 +96,30 @@ export async function startDeliveryTarget(): Promise<DeliveryTarget> {
     requests,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The weekly report built from collected figures as the runbook's report step builds it, without a run: for tests
+ * that compare report sections with their own queries.
+ */
+export function weeklyReportOf(
+  figures: WeeklyFigures,
+  asOf: string,
+  health: Verdict,
+  id = 'report-weekly-test',
+): Report {
+  return buildReport(
+    {
+      id,
+      kind: 'weekly',
+      runId: 'r',
+      health,
+      periodStart: figures.thisWeek.from,
+      periodEnd: figures.thisWeek.to,
+      steps: [],
+      figures: figures as unknown as Record<string, unknown>,
+    },
+    new Date(asOf),
+    'https://ops.example.test',
+  );
 }

@@ -28,7 +28,7 @@ import {
   type InstallActivity,
   type InstallSnapshot,
 } from '../../reports/installations.js';
-import { endpointLatency, type EndpointLatency } from '../../reports/latency.js';
+import { vendorLatency, type VendorLatency } from '../../reports/latency.js';
 import { uptimeStats, type UptimeStats } from '../../reports/uptime.js';
 import type { ActivityDeps } from '../deps.js';
 import {
@@ -62,8 +62,8 @@ export interface PeriodFigures {
   alertsFired: Record<string, number>;
   incidentsOpened: Record<string, number>;
   uptime: UptimeStats[];
-  /** ZOHO latency per endpoint group (entity), slowest first, with its top error. */
-  endpoints: EndpointLatency[];
+  /** Vendor call latency (`vendor_calls`) per integration and per endpoint group, slowest first, with top errors. */
+  latency: VendorLatency;
   installs: InstallActivity;
   incidents: IncidentActivity;
   alerts: AlertActivity;
@@ -186,7 +186,7 @@ export function createWeeklyRunbookActivities({ pool, config }: Pick<ActivityDep
         range,
       ),
       uptime: uptimeStats(pool, from, to),
-      endpoints: endpointLatency(pool, from, to),
+      latency: vendorLatency(pool, from, to),
       installs: installActivity(pool, from, to),
       incidents: incidentActivity(pool, from, to),
       alerts: alertActivity(pool, from, to),
