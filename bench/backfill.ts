@@ -18,6 +18,8 @@ import { ensurePrivateStack } from '../test/stack.js';
 const CUSTOMERS = Number(process.env.BENCH_BACKFILL_CUSTOMERS ?? 60);
 const BUDGET_PER_MINUTE = Number(process.env.BENCH_BACKFILL_RPM ?? 600);
 const ESTIMATE_CUSTOMERS = 20;
+/** Alternating rounds of the throughput comparison (odd, so one round is the median). */
+const ROUNDS = 3;
 
 async function backfill(env: BackfillTestEnv, input: Partial<BackfillInput>): Promise<BackfillStatus> {
   const { handle } = await startRun(env.client, {
@@ -84,39 +86,34 @@ export async function run() {
   const { budget, estimate } = measured;
   const env = await startBackfillEnv();
   try {
-    await seedBilling(env, CUSTOMERS);
-
-    // Throughput: an unpaced Temporal run (budget raised through config) vs a bare loop over the same work.
-    const temporal = await timed(() =>
-      backfill(env, { entities: ['customers', 'subscriptions', 'invoices'], initialBatchSize: 200 }),
-    );
-    const api = zohoPushApi(env.zoho);
-    const bare = await timed(async () => {
-      let n = 0;
-      for (let after = 0; ;) {
-        const rows = await selectPage(env.pool, 'payments', { mode: 'unsynced' }, after, 200);
-        for (const r of rows) {
-          const started = performance.now();
-          const zohoId = (await api.findByReference('payments', r)) ?? (await api.create('payments', r));
-          const attempt = { entity: 'payments', recordId: r.id, runId: 'bare', outcome: 'created' } as const;
-          await markSyncedAndLog(env.pool, { ...attempt, durationMs: performance.now() - started }, zohoId);
-          n++;
-        }
-        if (rows.length < 200) break;
-        after = rows.at(-1)!.id;
-      }
-      return n;
-    });
-    const temporalPerSecond = temporal.value.progress.succeeded / (temporal.ms / 1000);
-    const barePerSecond = bare.value / (bare.ms / 1000);
+    // Throughput: an unpaced Temporal run (budget raised through config) vs a bare loop over the same work, in
+    // alternating rounds on fresh records so both sides see the same machine load; the median round's ratio counts.
+    const rounds: Array<{ temporalPerSecond: number; barePerSecond: number; ratio: number }> = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      await seedBilling(env, CUSTOMERS, i * CUSTOMERS);
+      const temporal = await timed(() =>
+        backfill(env, { entities: ['customers', 'subscriptions', 'invoices'], initialBatchSize: 200 }),
+      );
+      const bare = await timed(() => bareBackfill(env, 'payments'));
+      const temporalPerSecond = temporal.value.progress.succeeded / (temporal.ms / 1000);
+      const barePerSecond = bare.value / (bare.ms / 1000);
+      rounds.push({
+        temporalPerSecond: round(temporalPerSecond),
+        barePerSecond: round(barePerSecond),
+        ratio: temporalPerSecond / barePerSecond,
+      });
+    }
+    const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(ROUNDS / 2)]!;
+    const { temporalPerSecond, barePerSecond } = median;
     const result = {
       budgetPerMinute: BUDGET_PER_MINUTE,
       callsPerMinute: Math.round(budget.callsPerMinute),
       budgetUse: round(budget.callsPerMinute / BUDGET_PER_MINUTE),
       rateLimited429: budget.rateLimited429 + ((await env.simStats()).requests.byStatus['429'] ?? 0),
-      temporalRecordsPerSecond: round(temporalPerSecond),
-      bareRecordsPerSecond: round(barePerSecond),
-      temporalVsBare: round(temporalPerSecond / barePerSecond),
+      temporalRecordsPerSecond: temporalPerSecond,
+      bareRecordsPerSecond: barePerSecond,
+      temporalVsBare: round(median.ratio),
+      rounds: rounds.map((r) => ({ ...r, ratio: round(r.ratio) })),
       estimate,
       ratios: [
         {
@@ -125,7 +122,7 @@ export async function run() {
           min: 0.95,
         },
         { what: '429 answers under the budget', value: budget.rateLimited429, max: 0 },
-        { what: 'backfill records/s ÷ bare script', value: temporalPerSecond / barePerSecond, min: 0.8 },
+        { what: 'backfill records/s ÷ bare script (median of alternating rounds)', value: median.ratio, min: 0.8 },
         {
           what: 'dry-run call estimate ÷ calls made, fault-free',
           value: estimate.estimated / estimate.made,
@@ -145,6 +142,24 @@ export async function run() {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+
+/** The bare script: every unsynced record of `entity`, looked up by reference or created, marked synced and logged. */
+async function bareBackfill(env: BackfillTestEnv, entity: 'payments'): Promise<number> {
+  const api = zohoPushApi(env.zoho);
+  let n = 0;
+  for (let after = 0; ;) {
+    const rows = await selectPage(env.pool, entity, { mode: 'unsynced' }, after, 200);
+    for (const r of rows) {
+      const started = performance.now();
+      const zohoId = (await api.findByReference(entity, r)) ?? (await api.create(entity, r));
+      const attempt = { entity, recordId: r.id, runId: 'bare', outcome: 'created' } as const;
+      await markSyncedAndLog(env.pool, { ...attempt, durationMs: performance.now() - started }, zohoId);
+      n++;
+    }
+    if (rows.length < 200) return n;
+    after = rows.at(-1)!.id;
+  }
+}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();

@@ -19,7 +19,7 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { startTestEnv } from '../test/harness.js';
 import { startPrivateStack } from '../test/stack.js';
-import { rssMb, startWorkerProcess } from './processes.js';
+import { cpuByProcess, cpuSpent, rssMb, startWorkerProcess } from './processes.js';
 import type { BenchResult, Measure } from './run.js';
 
 /** Incidents opened per second (and so deadlines per second later). */
@@ -49,6 +49,12 @@ export interface EscalationRun {
   duplicates: number;
   /** Where the last incident's level-2 escalation spent its time: each history event after the deadline's timer. */
   trace: Array<{ event: string; afterTimerMs: number }>;
+  /**
+   * CPU seconds by process (`bench` is this process with the API; the worker is `node`, the Temporal dev server
+   * `temporal`, PostgreSQL `postgres`) while the incidents were opened, and from then until the last notice (which
+   * includes the quiet wait before the first deadline).
+   */
+  cpuSeconds: { opening: Record<string, number>; escalating: Record<string, number> };
   workerRssMb?: number;
   workerPeakRssMb?: number;
   apiRssMb?: number;
@@ -91,11 +97,13 @@ export async function measure(count: number, rate = RATE, workerHeapMb?: number)
       databaseUrl: env.databaseUrl,
       idPrefix: env.config.idPrefix,
       apiToken: env.config.api.operatorTokens[0]!,
-      // `--worker-heap-mb N`: the worker's V8 old space capped, to see how much of its RSS is garbage not yet collected
-      env: { ...recipients, ...(workerHeapMb ? { NODE_OPTIONS: `--max-old-space-size=${workerHeapMb}` } : {}) },
+      env: recipients,
+      // `--worker-heap-mb N`: another old-space bound than the image's, to see what the bound does to RSS and lateness
+      nodeFlags: workerHeapMb ? [`--max-old-space-size=${workerHeapMb}`] : [],
     });
     try {
       const tag = randomUUID().slice(0, 6);
+      const cpuAtStart = cpuByProcess();
       const opens: number[] = [];
       const started = performance.now();
       let next = 0;
@@ -117,6 +125,7 @@ export async function measure(count: number, rate = RATE, workerHeapMb?: number)
         }),
       );
       const openMs = Math.round(performance.now() - started);
+      const cpuOpened = cpuByProcess();
       opens.sort((a, b) => a - b);
 
       // Wait (bounded) until every incident's mirror shows its level-2 notice.
@@ -142,6 +151,7 @@ export async function measure(count: number, rate = RATE, workerHeapMb?: number)
         if (Number(done[0]!.n) >= count || Date.now() > giveUp) break;
         await sleep(2000);
       }
+      const cpuEscalated = cpuByProcess();
       const { rows } = await notices();
       const perIncident = new Map<string, Array<{ sent: number; recorded: number }>>();
       for (const r of rows) {
@@ -170,6 +180,7 @@ export async function measure(count: number, rate = RATE, workerHeapMb?: number)
         missed: count - perIncident.size,
         duplicates: [...perIncident.values()].filter((ms) => ms.length > 1).length,
         trace,
+        cpuSeconds: { opening: cpuSpent(cpuAtStart, cpuOpened), escalating: cpuSpent(cpuOpened, cpuEscalated) },
         workerRssMb: worker.rssMb(),
         workerPeakRssMb: worker.peakRssMb(),
         apiRssMb: rssMb(),

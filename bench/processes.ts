@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { testStack } from '../test/harness.js';
@@ -27,6 +27,20 @@ export function rssMb(pid: number | undefined = process.pid): number | undefined
   }
 }
 
+/**
+ * The worker's command line as the image runs it (the Dockerfile's `CMD ["node", ...flags, script]`), without
+ * `node`: the bench starts the worker with the same heap bounds and loader as production.
+ */
+export function deployedWorkerArgs(
+  dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'),
+): string[] {
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  const argv = cmd ? (JSON.parse(cmd) as unknown) : undefined;
+  if (!Array.isArray(argv) || argv[0] !== 'node' || argv.length < 2 || !argv.every((a) => typeof a === 'string'))
+    throw new Error('the Dockerfile has no CMD ["node", ..., "<worker entry point>"]');
+  return argv.slice(1) as string[];
+}
+
 export interface WorkerProcess {
   child: ChildProcess;
   /** The worker's RSS now, in MB. */
@@ -37,24 +51,27 @@ export interface WorkerProcess {
 }
 
 /**
- * Starts the production worker entrypoint on a database and task-queue prefix of the private stack; resolves once
- * it polls. `env` adds variables (escalation recipients, policy, worker tuning).
+ * Starts the production worker entrypoint as the image does (`deployedWorkerArgs`) on a database and task-queue prefix
+ * of the private stack; resolves once it polls. `env` adds variables (escalation recipients, policy, worker tuning).
  */
 export async function startWorkerProcess(options: {
   databaseUrl: string;
   idPrefix: string;
   apiToken: string;
   env?: Record<string, string>;
+  /** Node flags after the image's own (a later flag wins): `--max-old-space-size=128` to try another heap bound. */
+  nodeFlags?: string[];
 }): Promise<WorkerProcess> {
   const stack = testStack();
   const profile = profileDir();
+  const deployed = deployedWorkerArgs();
   const child = spawn(
     process.execPath,
     [
       ...(profile ? ['--cpu-prof', '--heap-prof', `--cpu-prof-dir=${profile}`, `--heap-prof-dir=${profile}`] : []),
-      '--import',
-      'tsx',
-      'src/main/worker.ts',
+      ...deployed.slice(0, -1),
+      ...(options.nodeFlags ?? []),
+      deployed.at(-1)!,
     ],
     {
       env: {
@@ -102,4 +119,66 @@ export async function startWorkerProcess(options: {
       await gone;
     },
   };
+}
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  name: string;
+  /** CPU seconds used by the process itself. */
+  own: number;
+  /** CPU seconds used by the process and by its children that have exited. */
+  cpu: number;
+}
+
+/** Every process's /proc stat line that can still be read (Linux), with CPU in seconds (at 100 clock ticks/s). */
+function procStats(): ProcStat[] {
+  const stats: ProcStat[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const line = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = line.slice(line.indexOf('(') + 1, line.lastIndexOf(')'));
+      const f = line.slice(line.lastIndexOf(')') + 2).split(' ');
+      const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(f[i]) / 100) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      stats.push({
+        pid: Number(entry),
+        ppid: Number(f[1]),
+        name,
+        own: utime + stime,
+        cpu: utime + stime + cutime + cstime,
+      });
+    } catch {
+      // gone since the listing
+    }
+  }
+  return stats;
+}
+
+/**
+ * CPU seconds used so far by this process and by each process it started (the Temporal server, PostgreSQL, the mail
+ * capture, a worker process), each counted with all of its descendants; keyed by process name, `bench` for this
+ * process. Taken before and after a phase, the difference says which process the machine's CPU went to.
+ */
+export function cpuByProcess(): Record<string, number> {
+  const stats = procStats();
+  const children = new Map<number, ProcStat[]>();
+  for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
+  const tree = (s: ProcStat): number => s.cpu + (children.get(s.pid) ?? []).reduce((sum, c) => sum + tree(c), 0);
+  const self = stats.find((s) => s.pid === process.pid);
+  const out: Record<string, number> = { bench: self?.own ?? 0 };
+  for (const child of children.get(process.pid) ?? []) out[child.name] = (out[child.name] ?? 0) + tree(child);
+  return out;
+}
+
+/** `after - before` of two `cpuByProcess()` readings, rounded to 0.1 s. */
+export function cpuSpent(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after).map(([name, s]) => [name, Math.round((s - (before[name] ?? 0)) * 10) / 10]),
+  );
 }
