@@ -106,6 +106,13 @@ const EnvSchema = z.object({
   OPSFLOW_CAPACITY_THRESHOLD_GB: z.coerce.number({ error: 'expected a number' }).positive().max(1_000_000).default(50),
   /** Failed records the daily report lists (most recent failures first). */
   OPSFLOW_REPORT_FAILED_SYNCS: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(1000).default(20),
+  /** Days the timed vendor calls (`vendor_calls`) are kept; the weekly report compares this week with the last. */
+  OPSFLOW_VENDOR_CALLS_RETENTION_DAYS: z.coerce
+    .number({ error: 'expected a whole number of days' })
+    .int()
+    .min(14, 'expected at least 14 days: the weekly report reads this week and the previous one')
+    .max(3650)
+    .default(35),
   /** A workflow bundle prebuilt by scripts/build-workflow-bundle.ts; without it the worker bundles at start. */
   OPSFLOW_WORKFLOW_BUNDLE: optionalString,
   /** host:port where the Temporal SDK runtime serves Prometheus metrics (e.g. 0.0.0.0:9464); unset: off, demo aside. */
@@ -254,8 +261,11 @@ export interface Config {
   /** Older keys that still decrypt (key rotation); the current key encrypts. */
   previousEncryptionKeys?: Buffer[];
   demoScale: number;
-  /** Runbook reports: the weekly capacity threshold and how many failed records the daily report lists. */
-  reports: { capacityThresholdBytes: number; failedSyncsListed: number };
+  /**
+   * Runbook reports: the weekly capacity threshold, how many failed records the daily report lists, and how long
+   * the timed vendor calls behind the weekly latency figures are kept (the monthly retention's `vendor-calls`).
+   */
+  reports: { capacityThresholdBytes: number; failedSyncsListed: number; vendorCallsRetentionDays: number };
   /** Path of a prebuilt workflow bundle (OPSFLOW_WORKFLOW_BUNDLE). */
   workflowBundle?: string;
   /** When the monitor pages an integration's outage and resolves it (see src/incidents/outages.ts). */
@@ -422,6 +432,7 @@ export function loadConfig(env: Env): Config {
     reports: {
       capacityThresholdBytes: Math.round(e.OPSFLOW_CAPACITY_THRESHOLD_GB * 1024 ** 3),
       failedSyncsListed: e.OPSFLOW_REPORT_FAILED_SYNCS,
+      vendorCallsRetentionDays: e.OPSFLOW_VENDOR_CALLS_RETENTION_DAYS,
     },
     workflowBundle: e.OPSFLOW_WORKFLOW_BUNDLE ? resolve(e.OPSFLOW_WORKFLOW_BUNDLE) : undefined,
     metrics: {

@@ -13,6 +13,7 @@ import type { BackupInput } from './workflows/backups/backup.js';
 import type { DeliveryChecksInput } from './workflows/integrations/delivery-checks.js';
 import type { MonitorInput } from './workflows/integrations/monitor-integrations.js';
 import type { RefreshExpiringTokensInput } from './workflows/integrations/refresh-expiring-tokens.js';
+import type { MonthlyRunbookInput } from './workflows/runbooks/monthly-runbook.js';
 
 /**
  * One schedule Opsflow keeps on the cluster. Policies, chosen per runbook (docs/runbooks.md explains them):
@@ -165,6 +166,7 @@ export function declaredSchedules(config: Config): DeclaredSchedule[] {
       kind: 'monthly',
       workflowType: 'monthlyRunbook',
       workflowIdPrefix: `${p}runbook-monthly`,
+      args: [monthlyRunbookInput(config)],
       summary: 'Monthly runbook: reconciliation, KPIs, retention (first Monday 10:00)',
       // Calendar fields must all match: a Monday that is also one of the first seven days is the first Monday.
       spec: {
@@ -178,6 +180,17 @@ export function declaredSchedules(config: Config): DeclaredSchedule[] {
       pauseOnFailure: false,
     },
   ];
+}
+
+/**
+ * The monthly runbook's input from configuration, for the schedule and for runs started through the API alike:
+ * the retention periods that are settings (`OPSFLOW_VENDOR_CALLS_RETENTION_DAYS` for the `vendor-calls` policy).
+ *
+ * @example
+ * await client.workflow.start('monthlyRunbook', { args: [monthlyRunbookInput(config)], taskQueue, workflowId });
+ */
+export function monthlyRunbookInput(config: Config): MonthlyRunbookInput {
+  return { retentionMaxAgeDays: { 'vendor-calls': config.reports.vendorCallsRetentionDays } };
 }
 
 /** A fingerprint of everything a declaration sets, kept in the action's memo to tell "unchanged" from "changed". */

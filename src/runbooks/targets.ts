@@ -45,6 +45,15 @@ export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
     maxAgeDays: 7,
     patch: 'retention-api-usage-minutes',
   },
+  {
+    // Timed vendor calls behind the weekly latency figures: this week and the previous one are all a report reads.
+    // The schedule passes OPSFLOW_VENDOR_CALLS_RETENTION_DAYS in place of this default (monthlyRunbookInput).
+    name: 'vendor-calls',
+    table: 'vendor_calls',
+    ageColumn: 'called_at',
+    maxAgeDays: 35,
+    patch: 'retention-vendor-calls',
+  },
 ];
 
 /**

@@ -215,6 +215,19 @@ export const REPLAY_CASES: ReplayCase[] = [
     },
   },
   {
+    workflow: 'monthlyRunbook',
+    name: 'vendor-calls-retention',
+    kind: 'monthly',
+    args: [{ retentionBatchSize: 100, retentionMaxAgeDays: { 'vendor-calls': 35 } }],
+    // Timed vendor calls past the 35-day window: the patched-in `vendor-calls` policy deletes them.
+    setup: async (env) => {
+      await env.pool.query(
+        `INSERT INTO vendor_calls (integration, endpoint_group, method, status, duration_ms, called_at)
+         SELECT 'zoho', 'zoho:invoices', 'GET', 200, 100, now() - make_interval(days => 35 + g) FROM generate_series(1, 3) g`,
+      );
+    },
+  },
+  {
     workflow: 'escalateIncident',
     name: 'escalated-acknowledged-resolved',
     kind: 'incident',

@@ -66,6 +66,7 @@ interface Sample {
 }
 const SAMPLES: Record<string, Sample> = {
   OPSFLOW_TIMEZONE: { value: 'Europe/Berlin' },
+  OPSFLOW_VENDOR_CALLS_RETENTION_DAYS: { value: '60' },
   OPSFLOW_LOG_LEVEL: { value: 'debug' },
   OPSFLOW_LOG_FORMAT: { value: 'pretty' },
   OPSFLOW_WORKER_QUEUES: { value: 'zoho' },

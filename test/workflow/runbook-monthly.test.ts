@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MonthlyFigures } from '../../src/activities/runbooks/monthly.js';
 import { WEBHOOK_REPLAY_PROTECTION_MS } from '../../src/integrations/highlevel/webhook-window.js';
+import { loadConfig } from '../../src/config.js';
 import { RETENTION_POLICIES } from '../../src/runbooks/targets.js';
+import { declaredSchedules, monthlyRunbookInput } from '../../src/schedules.js';
 import type { RetentionOutcome } from '../../src/workflows/runbooks/retention.js';
 import { runRunbook, seedHistory, startRunbookEnv, type RunbookEnv } from './runbook-fixtures.js';
 
@@ -16,6 +18,13 @@ describe('monthly runbook', () => {
       `INSERT INTO hl_webhook_events (webhook_id, event_type, company_id, event_timestamp, received_at)
        SELECT $1 || '-' || age, 'INSTALL', 'c1', now() - age::interval, now() - age::interval FROM unnest($2::text[]) age`,
       [prefix, ages],
+    );
+  /** Timed vendor calls, one per age in days, told apart by their endpoint group. */
+  const vendorCalls = (tag: string, days: number[]) =>
+    r.env.pool.query(
+      `INSERT INTO vendor_calls (integration, endpoint_group, method, status, duration_ms, called_at)
+       SELECT 'zoho', 'zoho:' || $1, 'GET', 200, 100, now() - make_interval(days => d) FROM unnest($2::int[]) d`,
+      [tag, days],
     );
   const expired: Record<string, number> = {};
   const kept: Record<string, number> = {};
@@ -34,6 +43,7 @@ describe('monthly runbook', () => {
     );
     await q(`INSERT INTO api_usage_minutes (integration, minute, calls)
       SELECT 'zoho', date_trunc('minute', now()) - make_interval(days => g * 2), 5 FROM generate_series(0, 6) g`);
+    await vendorCalls('seed', [12, 17, 22, 27, 32, 37, 42, 47, 52]);
     await q(`INSERT INTO hl_installations (company_id, location_id, user_type, status, installed_at, last_refreshed_at) VALUES
       ('c1', 'old', 'Location', 'active', now() - interval '200 days', now() - interval '120 days'),
       ('c1', 'new', 'Location', 'active', now() - interval '20 days', now() - interval '1 day')`);
@@ -100,6 +110,33 @@ describe('monthly runbook', () => {
     );
     assert.ok(outcome.deleted >= 2, 'the rows past the window were deleted');
     assert.ok(Date.parse(outcome.cutoff) <= Date.now() - WEBHOOK_REPLAY_PROTECTION_MS);
+  });
+
+  it('keeps timed vendor calls for OPSFLOW_VENDOR_CALLS_RETENTION_DAYS, passed by the schedule and the API', async () => {
+    const config = loadConfig({ OPSFLOW_VENDOR_CALLS_RETENTION_DAYS: '20' });
+    const input = monthlyRunbookInput(config);
+    assert.deepEqual(input, { retentionMaxAgeDays: { 'vendor-calls': 20 } });
+    const monthly = declaredSchedules(config).find((d) => d.workflowType === 'monthlyRunbook')!;
+    assert.deepEqual(monthly.args, [input]);
+
+    await vendorCalls('window', [3, 15, 25, 30]);
+    const { report } = await runRunbook(r.env, 'monthly', 'monthlyRunbook', [input]);
+    const outcome = (report.figures.retention as RetentionOutcome[]).find((o) => o.policy === 'vendor-calls')!;
+    // The seeded calls 22 to 32 days old go too (the first run kept them under the default 35 days).
+    assert.equal(outcome.deleted, 2 + 3);
+    const { rows } = await r.env.pool.query<{ group: string; age: number }>(
+      `SELECT endpoint_group AS group, round(extract(epoch FROM now() - called_at) / 86400)::int AS age
+         FROM vendor_calls WHERE endpoint_group IN ('zoho:window', 'zoho:seed') ORDER BY 2`,
+    );
+    assert.deepEqual(
+      rows.map((x) => [x.group, x.age]),
+      [
+        ['zoho:window', 3],
+        ['zoho:seed', 12],
+        ['zoho:window', 15],
+        ['zoho:seed', 17],
+      ],
+    );
   });
 
   it('reviews KPIs and plan usage with figures equal to SQL, and flags old credentials', async () => {

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { randomBytes } from 'node:crypto';
+import { monthlyRunbookInput } from '../../schedules.js';
 import { idTimestamp, startRun } from '../../temporal/start.js';
 import { runStatusQuery } from '../../workflows/run-status.js';
 import type { ApiDeps } from '../deps.js';
@@ -79,7 +80,7 @@ export function runbookRoutes({ client, config }: Pick<ApiDeps, 'client' | 'conf
         taskQueue: config.taskQueues.main,
         kind,
         summary: runbook.summary,
-        args: [],
+        args: kind === 'monthly' ? [monthlyRunbookInput(config)] : [],
         reuseExisting: Boolean(key),
       });
       return c.json({ id: handle.workflowId, workflowId: handle.workflowId }, 202);
