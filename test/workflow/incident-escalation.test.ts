@@ -74,15 +74,19 @@ describe('incident escalation', () => {
     assert.equal(final.level, 3);
     assert.equal(final.nextDeadline, undefined);
     assert.deepEqual(final.rounds.slice(1), [1, 1, 3]);
-    // on time: each notice goes out within a second of its deadline, and deadlines are 2 s apart
+    // in order, never early, each deadline exactly the time to acknowledge after the notice before it (how late a
+    // notice goes out under load is measured by `npm run bench`, not asserted here)
     const firsts = [1, 2, 3].map((l) => notified(final, l).find((e) => e.channel === 'email')!);
-    for (const e of firsts)
-      assert.ok(Date.parse(e.at) - Date.parse(e.dueAt!) < 1500, `late notice: ${JSON.stringify(e)}`);
-    const gaps = [
-      Date.parse(firsts[1]!.dueAt!) - Date.parse(firsts[0]!.at),
-      Date.parse(firsts[2]!.dueAt!) - Date.parse(firsts[1]!.at),
-    ];
-    for (const gap of gaps) assert.ok(gap >= 1900 && gap < 2600, `deadline gap ${gap} ms`);
+    for (const e of firsts) assert.ok(Date.parse(e.at) >= Date.parse(e.dueAt!), `early notice: ${JSON.stringify(e)}`);
+    assert.equal(Date.parse(firsts[1]!.dueAt!) - Date.parse(firsts[0]!.at), 2000);
+    assert.equal(Date.parse(firsts[2]!.dueAt!) - Date.parse(firsts[1]!.at), 2000);
+    const order = final.timeline.filter(
+      (e) => e.type === 'escalated' || (e.type === 'notified' && e.channel === 'email'),
+    );
+    assert.deepEqual(
+      order.slice(0, 5).map((e) => `${e.type} ${e.level}`),
+      ['notified 1', 'escalated 2', 'notified 2', 'escalated 3', 'notified 3'],
+    );
 
     // what the people got: level 1 once (mail + chat), level 2 once (mail + SMS), level 3 three times
     assert.equal((await byTitle(ops, title)).length, 1);

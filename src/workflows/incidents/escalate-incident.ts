@@ -15,7 +15,7 @@ import type { Activities } from '../../activities/index.js';
 import { quietUntil } from '../../incidents/policy.js';
 import { now } from '../clock.js';
 import { registerHandlers, setStatus, type Control } from './handlers.js';
-import { detailsOf, initialState, noticeOf, record } from './state.js';
+import { detailsOf, initialState, noticeOf, phaseOf, record, snoozedUntil, type Phase } from './state.js';
 import type { EscalateIncidentInput, EscalateIncidentWorkflow, IncidentState } from '../../incidents/types.js';
 import { DATABASE_STEP, NOTIFY_STEP } from '../policies.js';
 
@@ -66,8 +66,9 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
   const control: Control = { notifying: false, escalateNow: false };
   registerHandlers(s, control);
   const ackMs = (input.trigger.ackTimeoutSeconds ?? policy.ackTimeoutSeconds) * 1000;
+  /** The notice `notify-level` sends next: when it fell due, and whether a passed deadline escalates first. */
+  const next = { dueAt: 0, escalate: false };
   let mirrored = 0;
-  let advancePending = false;
 
   const mirror = async () => {
     const version = s.version;
@@ -95,7 +96,8 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
    */
   const currentHold = async (): Promise<{ by: string; until: number } | undefined> => {
     const t = now();
-    if (s.snoozedUntil && Date.parse(s.snoozedUntil) > t) return { by: 'snooze', until: Date.parse(s.snoozedUntil) };
+    const snoozed = snoozedUntil(s, t);
+    if (snoozed) return { by: 'snooze', until: snoozed };
     const window = await dbSteps().activeMaintenanceWindow({ severity: s.severity, source: s.source });
     if (window)
       return { by: `maintenance window ${window.id}`, until: Math.min(Date.parse(window.endsAt), t + HOLD_RECHECK_MS) };
@@ -103,6 +105,7 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
     return quiet ? { by: 'quiet hours', until: quiet } : undefined;
   };
 
+  /** The next level, or the same level once more, or nothing more once its repeats are used up. */
   const advance = () => {
     if (s.level < policy.levels) {
       s.level = (s.level + 1) as IncidentState['level'];
@@ -148,8 +151,81 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
     }
   };
 
+  /** Acknowledged: waits for the resolution; past the policy's time to resolve, the incident opens again. */
+  const awaitResolution = async () => {
+    control.escalateNow = false;
+    const within = policy.resolveWithinSeconds;
+    const expired = await waitUntil(within ? Date.parse(s.acknowledgedAt!) + within * 1000 : undefined);
+    if (expired && s.status === 'acknowledged') {
+      setStatus(s, 'open');
+      s.cycle++;
+      s.exhausted = false;
+      record(s, now(), { type: 'reopened', message: `not resolved within ${within} s of the acknowledgement` });
+      next.dueAt = now();
+    }
+  };
+
+  /**
+   * A notice is out: waits for its acknowledgement or its deadline. A passed deadline escalates; a snooze taken
+   * meanwhile re-notifies the same level once it is over (unless a hold swallows it).
+   */
+  const awaitAckOrDeadline = async () => {
+    const expired = await waitUntil(Date.parse(s.nextDeadline!));
+    if (s.status !== 'open') return;
+    const snoozed = snoozedUntil(s, now()) !== undefined;
+    if (expired || snoozed) {
+      next.escalate = expired && !snoozed;
+      next.dueAt = Date.parse(s.nextDeadline!);
+      s.nextDeadline = undefined;
+    }
+  };
+
+  /** Sends the next notice, escalating first if due, unless a hold (snooze, maintenance, quiet hours) defers it. */
+  const notifyLevel = async () => {
+    const asked = control.escalateNow;
+    if (!asked) {
+      const hold = await currentHold();
+      if (hold) {
+        if (s.pausedBy !== hold.by)
+          record(s, now(), { type: 'paused', message: `${hold.by} until ${iso(hold.until)}` });
+        s.pausedBy = hold.by;
+        s.pausedUntil = iso(hold.until);
+        // the deadline that passed during the hold re-notifies the same level afterwards; it does not escalate
+        next.escalate = false;
+        await waitUntil(hold.until);
+        return;
+      }
+      if (s.pausedBy) {
+        record(s, now(), { type: 'resumed', message: `${s.pausedBy} over` });
+        [s.pausedBy, s.pausedUntil] = [undefined, undefined];
+        next.dueAt = now();
+      }
+    }
+    // an escalation asked for while the hold was being checked counts too
+    const escalating = asked || control.escalateNow;
+    if (next.escalate || escalating) {
+      s.exhausted = false;
+      advance();
+      if (escalating) next.dueAt = now();
+    }
+    next.escalate = false;
+    control.escalateNow = false;
+    if (!s.exhausted) {
+      await sendNotice(next.dueAt);
+      if (s.status === 'open') s.nextDeadline = iso(now() + ackMs);
+    }
+    await mirror();
+  };
+
+  const phases: Record<Phase, () => Promise<unknown>> = {
+    'await-resolution': awaitResolution,
+    'await-person': () => waitUntil(),
+    'await-ack-or-deadline': awaitAckOrDeadline,
+    'notify-level': notifyLevel,
+  };
+
   if (!input.state) await mirror();
-  let dueAt = now();
+  next.dueAt = now();
   while (s.status !== 'resolved') {
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > (input.historyLimit ?? MAX_HISTORY_EVENTS)) {
@@ -157,66 +233,7 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
       await mirror();
       return continueAsNew<typeof escalateIncident>({ ...input, state: s });
     }
-    if (s.status === 'acknowledged') {
-      control.escalateNow = false;
-      const within = policy.resolveWithinSeconds;
-      const expired = await waitUntil(within ? Date.parse(s.acknowledgedAt!) + within * 1000 : undefined);
-      if (expired && s.status === 'acknowledged') {
-        setStatus(s, 'open');
-        s.cycle++;
-        s.exhausted = false;
-        record(s, now(), { type: 'reopened', message: `not resolved within ${within} s of the acknowledgement` });
-        dueAt = now();
-      }
-      continue;
-    }
-    if (s.exhausted && !control.escalateNow) {
-      await waitUntil();
-      continue;
-    }
-    if (s.nextDeadline && !control.escalateNow) {
-      const expired = await waitUntil(Date.parse(s.nextDeadline));
-      if (s.status !== 'open') continue;
-      if (expired || (s.snoozedUntil && Date.parse(s.snoozedUntil) > now())) {
-        // A snooze re-notifies the same level afterwards; a deadline escalates (unless a hold swallows it).
-        advancePending = expired && !(s.snoozedUntil && Date.parse(s.snoozedUntil) > now());
-        dueAt = Date.parse(s.nextDeadline);
-        s.nextDeadline = undefined;
-      }
-      continue;
-    }
-    const forced = control.escalateNow;
-    if (!forced) {
-      const hold = await currentHold();
-      if (hold) {
-        if (s.pausedBy !== hold.by)
-          record(s, now(), { type: 'paused', message: `${hold.by} until ${iso(hold.until)}` });
-        s.pausedBy = hold.by;
-        s.pausedUntil = iso(hold.until);
-        advancePending = false;
-        await waitUntil(hold.until);
-        continue;
-      }
-      if (s.pausedBy) {
-        record(s, now(), { type: 'resumed', message: `${s.pausedBy} over` });
-        [s.pausedBy, s.pausedUntil] = [undefined, undefined];
-        dueAt = now();
-      }
-    }
-    // an escalation asked for while the hold was being checked counts too
-    const escalating = forced || control.escalateNow;
-    if (advancePending || escalating) {
-      s.exhausted = false;
-      advance();
-      if (escalating) dueAt = now();
-    }
-    advancePending = false;
-    control.escalateNow = false;
-    if (!s.exhausted) {
-      await sendNotice(dueAt);
-      if (s.status === 'open') s.nextDeadline = iso(now() + ackMs);
-    }
-    await mirror();
+    await phases[phaseOf(s, control.escalateNow)]();
   }
   await condition(allHandlersFinished);
   await mirror();

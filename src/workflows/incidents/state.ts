@@ -33,6 +33,30 @@ export function initialState(input: EscalateIncidentInput, workflowId: string, n
   };
 }
 
+/**
+ * Where an incident's escalation stands; `phaseOf` is the one place that decides it
+ * (`escalateNow`: an operator asked to escalate):
+ * - `await-resolution`: acknowledged; the incident opens again if it is not resolved in the policy's time;
+ * - `await-person`: every level and its repeats were notified; only a person (an update) moves it on;
+ * - `await-ack-or-deadline`: a notice is out; its deadline passing escalates;
+ * - `notify-level`: the next notice is due (escalating first when a deadline passed or an operator asked).
+ */
+export type Phase = 'await-resolution' | 'await-person' | 'await-ack-or-deadline' | 'notify-level';
+
+export function phaseOf(s: IncidentState, escalateNow: boolean): Phase {
+  if (s.status === 'acknowledged') return 'await-resolution';
+  if (escalateNow) return 'notify-level';
+  if (s.exhausted) return 'await-person';
+  if (s.nextDeadline) return 'await-ack-or-deadline';
+  return 'notify-level';
+}
+
+/** The end of the incident's snooze, if it is snoozed at `t`. */
+export function snoozedUntil(s: IncidentState, t: number): number | undefined {
+  const until = s.snoozedUntil ? Date.parse(s.snoozedUntil) : undefined;
+  return until !== undefined && until > t ? until : undefined;
+}
+
 /** Appends an event and bumps the version; keeps the timeline bounded by folding old merged triggers. */
 export function record(s: IncidentState, nowMs: number, event: Omit<TimelineEvent, 'at'>): void {
   s.timeline.push({ at: new Date(nowMs).toISOString(), ...event });
