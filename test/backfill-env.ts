@@ -1,20 +1,20 @@
 /**
  * What the backfill and reconciliation tests share: a ZOHO simulator of their own, a test environment pointed at
- * it, workers on the main and `zoho` queues that a test can kill and restart, and seeded billing records.
+ * it, workers that a test can stop and start again, and seeded billing records.
  */
-import type { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createHighLevelServices } from '../src/integrations/highlevel/index.js';
 import type { ZohoSimulator } from '../src/simulators/zoho/index.js';
-import { createWorkers } from '../src/worker.js';
 import { startRun } from '../src/temporal/start.js';
 import type { BackfillInput, BackfillStatus } from '../src/workflows/backfill/backfill.js';
-import { eventually, startTestEnv, testStack, type TestEnv } from './harness.js';
+import { eventually, startTestEnv, type TestEnv } from './harness.js';
 
 export interface BackfillTestEnv extends TestEnv {
   sim: ZohoSimulator;
-  /** Stops the current backfill workers (as a killed worker process would) and starts new ones on the same queues. */
+  /**
+   * Stops the workers (in-flight activities cancelled, as at a lost worker's) and starts new ones on the same queues:
+   * in this process, or the worker processes in topology mode.
+   */
   restartWorkers(): Promise<void>;
   simStats(): Promise<SimStats>;
   simControl(path: 'faults' | 'reset' | 'seed' | 'limits', body?: unknown): Promise<unknown>;
@@ -38,30 +38,10 @@ export async function startBackfillEnv(
 ): Promise<BackfillTestEnv> {
   const env = await startTestEnv({
     api: options.api,
-    workers: false,
     env: { ZOHO_QUEUE_ACTIVITIES_PER_SECOND: '1000', ...options.env },
     zohoSimulator: { limits: { perMinute: 1_000_000, perDay: 10_000_000, concurrent: 1000, tokensPerWindow: 1000 } },
   });
   const sim = env.zohoSimulator!;
-  const { NativeConnection } = await import('@temporalio/worker');
-  const connection = await NativeConnection.connect({ address: testStack().temporalAddress });
-  let workers: Worker[] = [];
-  let running: Array<Promise<void>> = [];
-  const start = async () => {
-    const { config, pool, client, log } = env;
-    workers = await createWorkers({
-      config,
-      connection,
-      deps: { config, pool, client, log, zoho: env.zoho, ...createHighLevelServices({ config, pool, log }) },
-      workflowBundle: { codePath: testStack().workflowBundlePath },
-    });
-    running = workers.map((w) => w.run());
-  };
-  const stopWorkers = async () => {
-    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-    await Promise.allSettled(running);
-  };
-  await start();
   const control = async (path: string, body?: unknown) => {
     const res = await fetch(`${sim.url}/__sim/${path}`, {
       method: body === undefined && path === 'stats' ? 'GET' : 'POST',
@@ -74,16 +54,11 @@ export async function startBackfillEnv(
     ...env,
     sim,
     async restartWorkers() {
-      await stopWorkers();
-      await start();
+      await env.workers.stop();
+      await env.workers.start();
     },
     simStats: () => control('stats') as Promise<SimStats>,
     simControl: control,
-    async stop() {
-      await stopWorkers();
-      await connection.close();
-      await env.stop();
-    },
   };
 }
 

@@ -1,6 +1,10 @@
 /**
  * What test files share: the stack started once by `test/run.ts`, and a per-file environment with its own
  * database (cloned from the migrated template), its own task queues, real workers and optionally the API.
+ *
+ * Where the workers and the API run is decided in one place, `startRunners`: in this process on the dev server
+ * (`npm test`); on the production Temporal server (`npm run test:topology`) as the deployed processes, the production
+ * entry points started with the file's configuration (test/topology/deployment.ts). Tests see the same `TestEnv`.
  */
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -17,7 +21,8 @@ import { startSmsSimulator } from '../src/simulators/sms/index.js';
 import { startZohoSimulator, type ZohoSimLimits, type ZohoSimulator } from '../src/simulators/zoho/index.js';
 import type { ZohoClient } from '../src/integrations/zoho/client.js';
 import { activityDepsFor, openServices } from '../src/composition.js';
-import { createWorkers, installRuntimeLogger } from '../src/worker.js';
+import { createWorkers, installRuntimeLogger, type WorkerSetup } from '../src/worker.js';
+import { startDeployment, type DeployedWorker } from './topology/deployment.js';
 
 export interface TestStack {
   adminUrl: string;
@@ -28,6 +33,8 @@ export interface TestStack {
   mailboxUrl: string;
   workflowBundlePath: string;
   runDir: string;
+  /** The production Temporal server on PostgreSQL (`npm run test:topology`): workers and API run as processes. */
+  topology: boolean;
 }
 
 /** The shared stack of this test run. */
@@ -57,13 +64,28 @@ export interface ApiHandle {
   ): Promise<{ status: number; body: T; headers: Headers }>;
 }
 
+/**
+ * A test file's workers, wherever they run: in this process, or (topology mode) the deployed worker processes.
+ * Stopping and starting them again is what a test of a lost worker does; a stop drains with the file's
+ * OPSFLOW_SHUTDOWN_GRACE (none by default: in-flight activities are cancelled, and Temporal retries them).
+ */
+export interface TestWorkers {
+  /** True while every worker runs: none stopped, failed or (as a process) exited. */
+  running(): boolean;
+  stop(): Promise<void>;
+  /** Starts them (again) on the file's queues; `startTestEnv({ workers: false })` leaves them to this. */
+  start(): Promise<void>;
+  /** Topology mode: the worker processes now running, each with the queue it polls; empty in-process. */
+  processes(): DeployedWorker[];
+}
+
 export interface TestEnv {
   config: Config;
   databaseUrl: string;
   pool: Pool;
   client: Client;
   log: Logger;
-  workers: Worker[];
+  workers: TestWorkers;
   api?: ApiHandle;
   highlevelSimulator?: HighLevelSimulator;
   /** The ZOHO client the workers use (pointed at `zohoSimulator` when one was asked for). */
@@ -73,7 +95,7 @@ export interface TestEnv {
 }
 
 /**
- * Starts an environment for one test file: its own database and task queues, real workers on the shared dev
+ * Starts an environment for one test file: its own database and task queues, real workers on the shared Temporal
  * server, and (with `api: true`) the HTTP API on a free port.
  *
  * @example
@@ -89,7 +111,10 @@ export async function startTestEnv(
     highlevelSimulator?: boolean | { limits?: Partial<Limits> };
     /** A private ZOHO simulator on a free port, with ZOHO_API_BASE_URL / ZOHO_ACCOUNTS_URL pointed at it. */
     zohoSimulator?: boolean | { limits?: Partial<ZohoSimLimits> };
-    /** The logger for workers, activities and the API (tests that read log output pass a capturing one). */
+    /**
+     * The logger for workers, activities and the API (tests that read log output pass a capturing one). In topology
+     * mode the workers and the API are processes with logs of their own: a test reading them runs on the dev server.
+     */
     log?: Logger;
     /** An existing database to run on (a restored backup) instead of a fresh clone of the template. */
     databaseUrl?: string;
@@ -114,7 +139,7 @@ export async function startTestEnv(
     : undefined;
   // The SMS API the escalation texts go to (demo mode's simulator), so the monitor's channel probe finds it.
   const sms = await startSmsSimulator({ port: 0, log: simLog });
-  const config = loadConfig({
+  const vars: Record<string, string> = {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     DATABASE_URL: databaseUrl,
     SMTP_URL: stack.smtpUrl,
@@ -131,31 +156,26 @@ export async function startTestEnv(
     // A test file's end cancels what is still in flight at once, as the workers did before stops had a grace.
     OPSFLOW_SHUTDOWN_GRACE: '0s',
     ...options.env,
-  });
+  };
+  const config = loadConfig(vars);
+  if (stack.topology && options.log && (options.api || options.workers !== false)) {
+    throw new Error('A capturing logger sees only this process: in topology mode the workers and the API are not here');
+  }
   const log = options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
   installRuntimeLogger(log, 'warn');
   const services = await openServices(config, databaseUrl, log);
   const deps = activityDepsFor(config, services, log);
   const { zoho } = deps;
-  const workers =
-    options.workers === false
-      ? []
-      : await createWorkers({
-          config,
-          connection: services.workerConnection,
-          deps,
-          workflowBundle: { codePath: stack.workflowBundlePath },
-        });
-  const running = workers.map((w) => w.run());
-
-  let api: ApiHandle | undefined;
-  let server: Awaited<ReturnType<typeof listen>> | undefined;
-  if (options.api) {
-    const tokens = { operator: config.api.operatorTokens, viewer: config.api.viewerTokens };
-    const app = createApp({ config, client: services.client, pool: services.pool, log, tokens });
-    server = await listen(app, { host: '127.0.0.1', port: 0 });
-    api = apiHandle(server.url, tokens.operator[0]!, tokens.viewer[0]!);
-  }
+  const runners = await startRunners(stack, {
+    vars,
+    setup: { config, connection: services.workerConnection, deps },
+    client: services.client,
+    pool: services.pool,
+    log,
+    api: options.api ?? false,
+    workers: options.workers !== false,
+  });
+  const { workers, api } = runners;
 
   return {
     config,
@@ -169,9 +189,7 @@ export async function startTestEnv(
     zoho,
     zohoSimulator,
     async stop() {
-      if (server) await close(server);
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-      await Promise.allSettled(running);
+      await runners.stop();
       await services.close();
       await highlevelSimulator?.stop();
       await zohoSimulator?.stop();
@@ -180,7 +198,93 @@ export async function startTestEnv(
   };
 }
 
-function apiHandle(url: string, operatorToken: string, viewerToken: string): ApiHandle {
+interface Runners {
+  workers: TestWorkers;
+  api?: ApiHandle;
+  /** Stops the API, then the workers. */
+  stop(): Promise<void>;
+}
+
+interface RunnerOptions {
+  /** The variables the file's configuration was read from (`setup.config`). */
+  vars: Record<string, string>;
+  setup: Omit<WorkerSetup, 'workflowBundle'>;
+  client: Client;
+  pool: Pool;
+  log: Logger;
+  api: boolean;
+  workers: boolean;
+}
+
+/**
+ * The one place that decides where a test file's workers and API run: the deployed processes on the production
+ * server (topology mode), else this process.
+ */
+function startRunners(stack: TestStack, options: RunnerOptions): Promise<Runners> {
+  return stack.topology ? startProcesses(stack, options) : startInProcess(stack, options);
+}
+
+/** Workers and the API in this process: what the dev-server suites run. */
+async function startInProcess(stack: TestStack, options: RunnerOptions): Promise<Runners> {
+  const { config } = options.setup;
+  let workers: Worker[] = [];
+  let running: Array<Promise<void>> = [];
+  const testWorkers: TestWorkers = {
+    running: () => workers.length > 0 && workers.every((w) => w.getState() === 'RUNNING'),
+    async stop() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.allSettled(running);
+    },
+    async start() {
+      workers = await createWorkers({ ...options.setup, workflowBundle: { codePath: stack.workflowBundlePath } });
+      running = workers.map((w) => w.run());
+    },
+    processes: () => [],
+  };
+  if (options.workers) await testWorkers.start();
+  let server: Awaited<ReturnType<typeof listen>> | undefined;
+  if (options.api) {
+    const tokens = { operator: config.api.operatorTokens, viewer: config.api.viewerTokens };
+    const app = createApp({ config, client: options.client, pool: options.pool, log: options.log, tokens });
+    server = await listen(app, { host: '127.0.0.1', port: 0 });
+  }
+  return {
+    workers: testWorkers,
+    api: server ? apiHandle(server.url, config) : undefined,
+    async stop() {
+      if (server) await close(server);
+      await testWorkers.stop();
+    },
+  };
+}
+
+/** Topology mode: the deployed worker processes and the API process, started with the file's configuration. */
+async function startProcesses(stack: TestStack, options: RunnerOptions): Promise<Runners> {
+  const { config } = options.setup;
+  const deployment = await startDeployment({
+    vars: options.vars,
+    config,
+    client: options.client,
+    workflowBundlePath: stack.workflowBundlePath,
+    api: options.api,
+    workers: options.workers,
+  });
+  const processes = () => deployment.workers();
+  return {
+    workers: {
+      running: () => processes().length > 0 && processes().every((p) => p.alive()),
+      stop: () => deployment.stopWorkers(),
+      start: () => deployment.startWorkers(),
+      processes,
+    },
+    api: deployment.apiUrl ? apiHandle(deployment.apiUrl, config) : undefined,
+    stop: () => deployment.stop(),
+  };
+}
+
+function apiHandle(url: string, config: Config): ApiHandle {
+  const operatorToken = config.api.operatorTokens[0]!;
+  const viewerToken = config.api.viewerTokens[0]!;
   return {
     url,
     operatorToken,

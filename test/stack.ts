@@ -6,7 +6,8 @@
  *
  * In topology mode (`npm run test:topology`, which sets OPSFLOW_TEST_TOPOLOGY=1 for every process of the run) the
  * Temporal part is the production server on a PostgreSQL of its own (src/dev/temporal-server.ts) instead of the dev
- * server.
+ * server, and `stack.json` says so (`topology`): test files then run their workers and API as the deployed processes
+ * (test/topology/deployment.ts).
  */
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -149,6 +150,7 @@ export async function startPrivateStack(options: PrivateStackOptions = {}): Prom
       mailboxUrl: mail.mailboxUrl,
       workflowBundlePath,
       runDir: dir,
+      topology,
     };
     const stackFile = join(dir, 'stack.json');
     writeFileSync(stackFile, JSON.stringify(stack));

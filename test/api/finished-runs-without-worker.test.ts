@@ -46,8 +46,7 @@ describe('reading backfills and reconciliations when no worker runs', () => {
     paused = slow.body.id;
     await eventually(async () => (await env.api!.request('POST', `/backfills/${paused}/pause`)).status === 200);
 
-    for (const w of env.workers) w.shutdown();
-    await eventually(async () => env.workers.every((w) => w.getState() === 'STOPPED'), 30_000, 'workers to stop');
+    await env.workers.stop();
   });
   after(async () => {
     await env.client.workflow

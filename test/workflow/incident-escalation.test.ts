@@ -1,13 +1,10 @@
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { openIncident } from '../../src/incidents/open.js';
 import type { SmsSimulator } from '../../src/simulators/sms/index.js';
-import { activityDepsFor } from '../../src/composition.js';
-import { createWorkers } from '../../src/worker.js';
 import type { IncidentState, TimelineEvent } from '../../src/incidents/types.js';
-import { eventually, startTestEnv, testStack, type TestEnv } from '../harness.js';
+import { eventually, startTestEnv, type TestEnv } from '../harness.js';
 import { mailTo, startSms, startWebhookReceiver, type WebhookReceiver } from '../incident-doubles.js';
 
 const run = randomUUID().slice(0, 8);
@@ -199,51 +196,30 @@ describe('incident escalation', () => {
       const s = await state(incident.workflowId);
       return notified(s, 1).length > 0 && s.nextDeadline ? s : undefined;
     });
-    await Promise.all(
-      env.workers.map(async (w) => {
-        w.shutdown();
-        await eventually(async () => w.getState() === 'STOPPED', 20_000, 'worker to stop');
-      }),
-    );
+    await env.workers.stop();
     // the level-2 deadline passes while no worker runs
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(waiting.nextDeadline!) + 500 - Date.now())));
-    const connection = await NativeConnection.connect(env.config.temporal.connect.connectionOptions);
-    let replacement: Worker[] = [];
-    try {
-      replacement = await createWorkers({
-        config: env.config,
-        connection,
-        deps: activityDepsFor(env.config, env, env.log),
-        workflowBundle: { codePath: testStack().workflowBundlePath },
-      });
-      const running = replacement.map((w) => w.run());
-      void Promise.allSettled(running);
-      const escalated = await eventually(
-        async () => {
-          const s = await env.client.workflow.getHandle(incident.workflowId).query<IncidentState>('status');
-          return notified(s, 2).length > 0 ? s : undefined;
-        },
-        // The fired timer's task may first wait out the stopped worker's sticky queue (10 s) before it moves on.
-        60_000,
-        'level 2 after the restart',
-      );
-      assert.equal(escalated.level, 2);
-      await env.client.workflow
-        .getHandle(incident.workflowId)
-        .executeUpdate('resolve', { args: [{ by: 'carol', ...postmortem }] });
-      assert.equal((await byTitle(ops, title)).length, 1);
-      assert.equal((await byTitle(eng, title)).length, 1);
-      assert.equal(smsTo(engPhone).filter((m) => m.body.includes(title)).length, 1);
-      const { rows } = await env.pool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM notifications WHERE idempotency_key LIKE $1 AND status = 'sent'`,
-        [`incident/${incident.id}/%`],
-      );
-      assert.equal(rows[0]?.n, 4); // level 1: mail + chat; level 2: mail + SMS
-    } finally {
-      // Workers release the connection only once stopped; closing it earlier would hide the test's own failure.
-      for (const w of replacement) if (w.getState() === 'RUNNING') w.shutdown();
-      await Promise.allSettled(replacement.map((w) => eventually(async () => w.getState() === 'STOPPED', 30_000)));
-      await connection.close();
-    }
+    await env.workers.start();
+    const escalated = await eventually(
+      async () => {
+        const s = await env.client.workflow.getHandle(incident.workflowId).query<IncidentState>('status');
+        return notified(s, 2).length > 0 ? s : undefined;
+      },
+      // The fired timer's task may first wait out the stopped worker's sticky queue (10 s) before it moves on.
+      60_000,
+      'level 2 after the restart',
+    );
+    assert.equal(escalated.level, 2);
+    await env.client.workflow
+      .getHandle(incident.workflowId)
+      .executeUpdate('resolve', { args: [{ by: 'carol', ...postmortem }] });
+    assert.equal((await byTitle(ops, title)).length, 1);
+    assert.equal((await byTitle(eng, title)).length, 1);
+    assert.equal(smsTo(engPhone).filter((m) => m.body.includes(title)).length, 1);
+    const { rows } = await env.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM notifications WHERE idempotency_key LIKE $1 AND status = 'sent'`,
+      [`incident/${incident.id}/%`],
+    );
+    assert.equal(rows[0]?.n, 4); // level 1: mail + chat; level 2: mail + SMS
   });
 });
