@@ -7,7 +7,9 @@ import type { Logger } from '../logger.js';
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 /**
- * Applies every pending migration, holding node-pg-migrate's advisory lock so concurrent starts are safe.
+ * Applies every pending migration, holding node-pg-migrate's advisory lock so concurrent starts are safe: a process
+ * that finds the lock taken waits for it (the library's default is to fail), then finds nothing left to apply. A
+ * deployment starts its workers and API at once, and each of them migrates first.
  *
  * @example
  * await migrate(config.database.url, log);
@@ -19,6 +21,7 @@ export async function migrate(databaseUrl: string, log?: Logger): Promise<string
     migrationsTable: 'pgmigrations',
     direction: 'up',
     checkOrder: true,
+    advisoryLockMode: 'wait',
     log: (msg: string) => log?.debug({ component: 'migrate' }, msg),
   });
   const names = applied.map((m) => m.name);
