@@ -1,6 +1,6 @@
 import type { PeriodFigures, WeeklyFigures, WeeklySnapshot } from '../activities/runbooks/weekly.js';
 import { apiSection, beside, compare, keyed, mib, orDash, rate, syncSection, union } from './section-helpers.js';
-import type { ReportSection, Verdict } from './types.js';
+import type { ReportSection, ReportTable, Verdict } from './types.js';
 import { overallUptime } from './uptime.js';
 import type { CallLatency, VendorLatency } from './latency.js';
 
@@ -108,28 +108,69 @@ const NO_LATENCY: VendorLatency = { integrations: [], endpoints: [] };
 const INTEGRATIONS = ['highlevel', 'zoho'];
 /** Figures collected before calls were timed (a run in flight across the upgrade) carry no `latency`: no calls. */
 const latencyOf = (p: PeriodFigures): VendorLatency => (p as Partial<PeriodFigures>).latency ?? NO_LATENCY;
-const topError = (c: CallLatency | undefined) => (c?.topError ? `${c.topError} (${c.topErrorCount})` : 'none');
+
+/** One latency table: a row per key (integration or endpoint group), this week beside the previous one. */
+function latencyTable(
+  name: string,
+  label: string,
+  keys: string[],
+  now: (key: string) => CallLatency | undefined,
+  before: (key: string) => CallLatency | undefined,
+): ReportTable {
+  return {
+    name,
+    columns: [
+      label,
+      'calls previous week',
+      'calls',
+      'failed',
+      'p50 ms previous week',
+      'p50 ms',
+      'p95 ms previous week',
+      'p95 ms',
+      'top error',
+      'failed with it',
+    ],
+    rows: keys.map((k) => {
+      const [x, p] = [now(k), before(k)];
+      return [
+        k,
+        p?.calls ?? 0,
+        x?.calls ?? 0,
+        x?.failed ?? 0,
+        orDash(p?.p50Ms),
+        orDash(x?.p50Ms),
+        orDash(p?.p95Ms),
+        orDash(x?.p95Ms),
+        x?.topError ?? 'none',
+        x?.topErrorCount ?? 0,
+      ];
+    }),
+  };
+}
 
 function latency(a: PeriodFigures, b: PeriodFigures): ReportSection[] {
   const now = latencyOf(a);
   const before = latencyOf(b);
   const names = [...new Set([...INTEGRATIONS, ...now.integrations.map((i) => i.integration)])].sort();
-  const integration = (l: VendorLatency, n: string) => l.integrations.find((i) => i.integration === n);
-  const group = (l: VendorLatency, e: string) => l.endpoints.find((x) => x.endpoint === e);
+  const integration = (l: VendorLatency) => (n: string) => l.integrations.find((i) => i.integration === n);
+  const group = (l: VendorLatency) => (e: string) => l.endpoints.find((x) => x.endpoint === e);
   // Slowest first this week; groups called only last week follow, so nothing that went quiet disappears.
   const groups = [
     ...now.endpoints.map((e) => e.endpoint!),
-    ...before.endpoints.map((e) => e.endpoint!).filter((e) => !group(now, e)),
+    ...before.endpoints.map((e) => e.endpoint!).filter((e) => !group(now)(e)),
   ];
-  const slowest = now.endpoints.slice(0, 3);
+  const slowest = now.endpoints
+    .slice(0, 3)
+    .map(
+      (e) => `${e.endpoint} p95 ${e.p95Ms} ms, top error ${e.topError ? `${e.topError} (${e.topErrorCount})` : 'none'}`,
+    );
   return [
     {
       title: 'Vendor call latency per integration',
       text:
         'Every HTTP call to HighLevel and ZOHO, timed by the client from request to answer (failed calls included). ' +
-        `Slowest endpoint groups this week: ${
-          slowest.map((e) => `${e.endpoint} p95 ${e.p95Ms} ms, top error ${topError(e)}`).join('; ') || 'none'
-        }.`,
+        `Slowest endpoint groups this week: ${slowest.join('; ') || 'none'}.`,
       chart: {
         series: SERIES,
         unit: 'ms',
@@ -137,71 +178,15 @@ function latency(a: PeriodFigures, b: PeriodFigures): ReportSection[] {
         labelAxis: 'integration',
         bars: names.map((n) => ({
           label: n,
-          values: [integration(before, n)?.p95Ms ?? 0, integration(now, n)?.p95Ms ?? 0] as [number, number],
+          values: [integration(before)(n)?.p95Ms ?? 0, integration(now)(n)?.p95Ms ?? 0] as [number, number],
         })),
       },
-      table: {
-        name: 'vendor-latency',
-        columns: [
-          'integration',
-          'calls previous week',
-          'calls',
-          'failed',
-          'p50 ms previous week',
-          'p50 ms',
-          'p95 ms previous week',
-          'p95 ms',
-          'top error',
-        ],
-        rows: names.map((n) => {
-          const x = integration(now, n);
-          const p = integration(before, n);
-          return [
-            n,
-            p?.calls ?? 0,
-            x?.calls ?? 0,
-            x?.failed ?? 0,
-            orDash(p?.p50Ms),
-            orDash(x?.p50Ms),
-            orDash(p?.p95Ms),
-            orDash(x?.p95Ms),
-            topError(x),
-          ];
-        }),
-      },
+      table: latencyTable('vendor-latency', 'integration', names, integration(now), integration(before)),
     },
     {
       title: 'Vendor call latency per endpoint group, slowest first',
       text: groups.length === 0 ? 'No vendor calls this week or the previous one.' : undefined,
-      table: {
-        name: 'endpoints',
-        columns: [
-          'endpoint group',
-          'calls previous week',
-          'calls',
-          'p50 ms previous week',
-          'p50 ms',
-          'p95 ms previous week',
-          'p95 ms',
-          'top error',
-          'failed with it',
-        ],
-        rows: groups.map((e) => {
-          const x = group(now, e);
-          const p = group(before, e);
-          return [
-            e,
-            p?.calls ?? 0,
-            x?.calls ?? 0,
-            orDash(p?.p50Ms),
-            orDash(x?.p50Ms),
-            orDash(p?.p95Ms),
-            orDash(x?.p95Ms),
-            x?.topError ?? 'none',
-            x?.topErrorCount ?? 0,
-          ];
-        }),
-      },
+      table: latencyTable('endpoints', 'endpoint group', groups, group(now), group(before)),
     },
   ];
 }

@@ -86,8 +86,8 @@ describe('weekly report: vendor call latency', () => {
     const r = report(f);
     const perIntegration = table(r, 'vendor-latency');
     assert.deepEqual(perIntegration.rows, [
-      ['highlevel', 0, 0, 0, '—', '—', '—', '—', 'none'],
-      ['zoho', 0, 0, 0, '—', '—', '—', '—', 'none'],
+      ['highlevel', 0, 0, 0, '—', '—', '—', '—', 'none', 0],
+      ['zoho', 0, 0, 0, '—', '—', '—', '—', 'none', 0],
     ]);
     assert.deepEqual(table(r, 'endpoints').rows, []);
     const section = r.sections.find((s) => s.table?.name === 'vendor-latency')!;
@@ -162,6 +162,7 @@ describe('weekly report: vendor call latency', () => {
         'zoho:invoices',
         then('zoho:invoices')!.calls,
         now('zoho:invoices')!.calls,
+        now('zoho:invoices')!.failed,
         then('zoho:invoices')!.p50Ms,
         now('zoho:invoices')!.p50Ms,
         then('zoho:invoices')!.p95Ms,
@@ -171,7 +172,7 @@ describe('weekly report: vendor call latency', () => {
       ]);
       // A group called only last week stays in the table, after this week's, with dashes for this week.
       const rows = table(r, 'endpoints').rows;
-      assert.deepEqual(rows.at(-1), ['zoho:payments', 1, 0, 700, '—', 700, '—', 'none', 0]);
+      assert.deepEqual(rows.at(-1), ['zoho:payments', 1, 0, 0, 700, '—', 700, '—', 'none', 0]);
       assert.deepEqual(
         rows.slice(0, -1).map((row) => row[0]),
         f.thisWeek.latency.endpoints.map((e) => e.endpoint),
@@ -189,7 +190,8 @@ describe('weekly report: vendor call latency', () => {
         a!.p50Ms,
         b!.p95Ms,
         a!.p95Ms,
-        'RateLimited (2)',
+        'RateLimited',
+        2,
       ]);
 
       const section = r.sections.find((s) => s.table?.name === 'vendor-latency')!;
