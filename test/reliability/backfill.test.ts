@@ -5,6 +5,11 @@ import { startRun } from '../../src/temporal/start.js';
 import type { BackfillInput, BackfillStatus } from '../../src/workflows/backfill/backfill.js';
 import { seedBilling, startBackfillEnv, syncStates, type BackfillTestEnv } from '../backfill-env.js';
 import { eventually } from '../harness.js';
+import {
+  cancelBackfillUpdate,
+  pauseBackfillUpdate,
+  resumeBackfillUpdate,
+} from '../../src/workflows/backfill/messages.js';
 
 const ALL = ['customers', 'subscriptions', 'invoices', 'payments'];
 /** Retries in seconds would make the faulted runs slow; the input shortens them (the vendor's Retry-After still wins). */
@@ -91,19 +96,19 @@ describe('backfill to ZOHO under faults', () => {
     const handle = await start({ initialBatchSize: 5 });
     await eventually(async () => (await env.simStats()).requests.total > 10, 20_000, 'first requests');
 
-    const paused = await handle.executeUpdate<BackfillStatus, [object]>('pause', { args: [{ by: 'test' }] });
+    const paused = await handle.executeUpdate(pauseBackfillUpdate, { args: [{ by: 'test' }] });
     assert.equal(paused.status, 'paused');
     const atPause = (await env.simStats()).requests.total;
     await new Promise((r) => setTimeout(r, 1500)); // a quiet period is the property under test
     assert.equal((await env.simStats()).requests.total, atPause, 'no request while paused');
-    await assert.rejects(handle.executeUpdate('pause', { args: [{}] }), (err: Error) =>
+    await assert.rejects(handle.executeUpdate(pauseBackfillUpdate, { args: [{}] }), (err: Error) =>
       /cannot pause a paused backfill/.test(String(err.cause)),
     );
 
-    await handle.executeUpdate('resume', { args: [{}] });
+    await handle.executeUpdate(resumeBackfillUpdate, { args: [{}] });
     await eventually(async () => (await env.simStats()).requests.total > atPause + 5, 20_000, 'requests after resume');
 
-    const cancelled = await handle.executeUpdate<BackfillStatus, [object]>('cancel', { args: [{}] });
+    const cancelled = await handle.executeUpdate(cancelBackfillUpdate, { args: [{}] });
     assert.equal(cancelled.status, 'cancelled');
     const result = (await handle.result()) as BackfillStatus;
     assert.equal(result.status, 'cancelled');

@@ -13,10 +13,20 @@ import { loadKeyring } from '../../src/integrations/crypto.js';
 import { createTokenStore } from '../../src/integrations/token-store.js';
 import type { OpsKindValue } from '../../src/temporal/search-attributes.js';
 import type { IncidentState } from '../../src/incidents/types.js';
-import type { ReconcileStatus } from '../../src/workflows/reconcile/reconcile.js';
 import { seedBilling } from '../backfill-env.js';
 import { eventually, type TestEnv } from '../harness.js';
 import { simControl } from '../zoho-helpers.js';
+import {
+  acknowledgeUpdate,
+  addNoteUpdate,
+  escalateUpdate,
+  incidentStatusQuery,
+  reassignUpdate,
+  resolveUpdate,
+  snoozeUpdate,
+  triggerUpdate,
+} from '../../src/incidents/messages.js';
+import { approveRepairUpdate, reconcileStatusQuery } from '../../src/workflows/reconcile/messages.js';
 
 export interface ReplayCase {
   /** The workflow type, e.g. `monitorIntegrations`. */
@@ -62,7 +72,7 @@ function incidentInput(id: string, policy: { ackTimeoutSeconds?: number; resolve
   };
 }
 
-const incidentState = (handle: WorkflowHandle) => handle.query<IncidentState>('status');
+const incidentState = (handle: WorkflowHandle) => handle.query(incidentStatusQuery);
 
 /** Waits until the incident's state passes `check` (the escalation moves on its own timers). */
 const incidentReaches = (handle: WorkflowHandle, what: string, check: (s: IncidentState) => boolean) =>
@@ -233,10 +243,10 @@ export const REPLAY_CASES: ReplayCase[] = [
     kind: 'incident',
     args: [incidentInput('replay-1', {})],
     drive: async (handle) => {
-      await handle.executeUpdate('trigger', { args: [{}] });
+      await handle.executeUpdate(triggerUpdate, { args: [{}] });
       await incidentReaches(handle, 'level 2', (s) => s.level >= 2);
-      await handle.executeUpdate('acknowledge', { args: [{ by: 'alice', message: 'looking' }] });
-      await handle.executeUpdate('resolve', { args: [{ by: 'alice', ...POSTMORTEM }] });
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'alice', message: 'looking' }] });
+      await handle.executeUpdate(resolveUpdate, { args: [{ by: 'alice', ...POSTMORTEM }] });
     },
   },
   {
@@ -247,17 +257,17 @@ export const REPLAY_CASES: ReplayCase[] = [
     // a second re-opens the incident.
     args: [incidentInput('replay-2', { resolveWithinSeconds: 1, ackTimeoutSeconds: 30 })],
     drive: async (handle) => {
-      await handle.executeUpdate('trigger', { args: [{}] });
+      await handle.executeUpdate(triggerUpdate, { args: [{}] });
       await incidentReaches(handle, 'level 1 notified', (s) => s.timeline.some((e) => e.type === 'notified'));
-      await handle.executeUpdate('snooze', { args: [{ by: 'bob', seconds: 1 }] });
+      await handle.executeUpdate(snoozeUpdate, { args: [{ by: 'bob', seconds: 1 }] });
       await incidentReaches(handle, 'the snooze to end', (s) => s.rounds[1] >= 2);
-      await handle.executeUpdate('escalate', { args: [{ by: 'bob', message: 'need engineering' }] });
-      await handle.executeUpdate('reassign', { args: [{ by: 'bob', assignee: 'carol' }] });
-      await handle.executeUpdate('addNote', { args: [{ by: 'carol', message: 'restarting the sync' }] });
-      await handle.executeUpdate('acknowledge', { args: [{ by: 'carol' }] });
+      await handle.executeUpdate(escalateUpdate, { args: [{ by: 'bob', message: 'need engineering' }] });
+      await handle.executeUpdate(reassignUpdate, { args: [{ by: 'bob', assignee: 'carol' }] });
+      await handle.executeUpdate(addNoteUpdate, { args: [{ by: 'carol', message: 'restarting the sync' }] });
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'carol' }] });
       await incidentReaches(handle, 're-opening', (s) => s.timeline.some((e) => e.type === 'reopened'));
-      await handle.executeUpdate('acknowledge', { args: [{ by: 'carol' }] });
-      await handle.executeUpdate('resolve', { args: [{ by: 'carol', ...POSTMORTEM }] });
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'carol' }] });
+      await handle.executeUpdate(resolveUpdate, { args: [{ by: 'carol', ...POSTMORTEM }] });
     },
   },
   {
@@ -267,7 +277,7 @@ export const REPLAY_CASES: ReplayCase[] = [
     // A short history limit: the incident continues as new while escalating, then is resolved in a later run.
     args: [{ ...incidentInput('replay-3', {}), historyLimit: 60 }],
     drive: async (handle) => {
-      await handle.executeUpdate('trigger', { args: [{}] });
+      await handle.executeUpdate(triggerUpdate, { args: [{}] });
       await eventually(
         async () => {
           const { runId, raw } = await handle.describe();
@@ -277,8 +287,8 @@ export const REPLAY_CASES: ReplayCase[] = [
         'the incident to continue as new',
       );
       await incidentReaches(handle, 'every level notified', (s) => s.exhausted);
-      await handle.executeUpdate('acknowledge', { args: [{ by: 'dana' }] });
-      await handle.executeUpdate('resolve', { args: [{ by: 'dana', ...POSTMORTEM }] });
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'dana' }] });
+      await handle.executeUpdate(resolveUpdate, { args: [{ by: 'dana', ...POSTMORTEM }] });
     },
   },
   {
@@ -289,11 +299,11 @@ export const REPLAY_CASES: ReplayCase[] = [
     // maintenance-window look-ups as local activities (patch incident-local-db-steps).
     args: [{ ...incidentInput('replay-4', {}), opening: { key: 'replay-4-open' } }],
     drive: async (handle) => {
-      await handle.executeUpdate('trigger', { args: [{ key: 'replay-4-open' }] });
-      await handle.executeUpdate('trigger', { args: [{ message: 'again', key: 'replay-4-second' }] });
+      await handle.executeUpdate(triggerUpdate, { args: [{ key: 'replay-4-open' }] });
+      await handle.executeUpdate(triggerUpdate, { args: [{ message: 'again', key: 'replay-4-second' }] });
       await incidentReaches(handle, 'level 2', (s) => s.level >= 2);
-      await handle.executeUpdate('acknowledge', { args: [{ by: 'erin' }] });
-      await handle.executeUpdate('resolve', { args: [{ by: 'erin', ...POSTMORTEM }] });
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'erin' }] });
+      await handle.executeUpdate(resolveUpdate, { args: [{ by: 'erin', ...POSTMORTEM }] });
     },
   },
   {
@@ -343,11 +353,11 @@ export const REPLAY_CASES: ReplayCase[] = [
     },
     drive: async (handle) => {
       await eventually(
-        async () => (await handle.query<ReconcileStatus>('status')).status === 'awaiting-approval',
+        async () => (await handle.query(reconcileStatusQuery)).status === 'awaiting-approval',
         20_000,
         'the reconciliation to ask for approval',
       );
-      await handle.executeUpdate('approve', { args: [{ by: 'alice' }] });
+      await handle.executeUpdate(approveRepairUpdate, { args: [{ by: 'alice' }] });
     },
     children: { 'backfill-reconcile-repair': '-repair' },
   },

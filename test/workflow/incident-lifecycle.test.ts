@@ -5,6 +5,13 @@ import { openIncident, policyFor } from '../../src/incidents/open.js';
 import type { EscalateIncidentInput, IncidentState } from '../../src/incidents/types.js';
 import { eventually, startTestEnv, type TestEnv } from '../harness.js';
 import { mailTo } from '../incident-doubles.js';
+import {
+  acknowledgeUpdate,
+  escalateUpdate,
+  incidentStatusQuery,
+  resolveUpdate,
+  triggerUpdate,
+} from '../../src/incidents/messages.js';
 
 const run = randomUUID().slice(0, 8);
 const ops = `ops-${run}@example.com`;
@@ -43,7 +50,7 @@ describe('incident lifecycle', () => {
   });
   after(() => env.stop());
 
-  const state = (workflowId: string) => env.client.workflow.getHandle(workflowId).query<IncidentState>('status');
+  const state = (workflowId: string) => env.client.workflow.getHandle(workflowId).query(incidentStatusQuery);
   const notified = (s: IncidentState) => s.timeline.filter((e) => e.type === 'notified');
   const mailsAbout = async (title: string) => (await mailTo(ops)).filter((m) => m.subject.includes(title));
 
@@ -66,13 +73,13 @@ describe('incident lifecycle', () => {
     // An operator's "escalate now" is a person deciding to wake people: quiet hours do not hold it.
     await env.client.workflow
       .getHandle(quiet.workflowId)
-      .executeUpdate('escalate', { args: [{ by: 'alice', message: 'customer reported it' }] });
+      .executeUpdate(escalateUpdate, { args: [{ by: 'alice', message: 'customer reported it' }] });
     await eventually(async () => ((await mailsAbout(`Quiet ${run}`)).length === 1 ? true : undefined));
 
     for (const { workflowId } of [quiet, urgent])
       await env.client.workflow
         .getHandle(workflowId)
-        .executeUpdate('resolve', { args: [{ by: 'bob', ...postmortem }] });
+        .executeUpdate(resolveUpdate, { args: [{ by: 'bob', ...postmortem }] });
   });
 
   it('re-opens an acknowledged incident not resolved in time and notifies again', async () => {
@@ -80,7 +87,7 @@ describe('incident lifecycle', () => {
     const incident = await openIncident(env.client, env.config, { title, severity: 'P2' });
     await eventually(async () => ((await mailsAbout(title)).length === 1 ? true : undefined));
     const handle = env.client.workflow.getHandle(incident.workflowId);
-    const acked = await handle.executeUpdate<IncidentState, [{ by: string }]>('acknowledge', {
+    const acked = await handle.executeUpdate(acknowledgeUpdate, {
       args: [{ by: 'carol' }],
     });
     assert.equal(acked.status, 'acknowledged');
@@ -99,7 +106,7 @@ describe('incident lifecycle', () => {
     assert.ok(reopenedAt - Date.parse(acked.acknowledgedAt!) >= 2000, 'not before the resolve-within time');
     assert.match(reopened.timeline.find((e) => e.type === 'reopened')!.message!, /not resolved within 2 s/);
     assert.equal((await mailsAbout(title)).length, 2);
-    await handle.executeUpdate('resolve', { args: [{ by: 'carol', ...postmortem }] });
+    await handle.executeUpdate(resolveUpdate, { args: [{ by: 'carol', ...postmortem }] });
   });
 
   it('continues as new when its history grows, keeping its timeline, counters and handlers', async () => {
@@ -121,7 +128,7 @@ describe('incident lifecycle', () => {
     await eventually(async () => ((await mailsAbout(title)).length === 1 ? true : undefined));
 
     const triggers = 15;
-    for (let i = 0; i < triggers; i++) await handle.executeUpdate('trigger', { args: [{ message: `again ${i}` }] });
+    for (let i = 0; i < triggers; i++) await handle.executeUpdate(triggerUpdate, { args: [{ message: `again ${i}` }] });
 
     const carried = await eventually(async () => {
       const description = await env.client.workflow.getHandle(workflowId).describe();
@@ -134,8 +141,10 @@ describe('incident lifecycle', () => {
     assert.equal(notified(carried).length, 1, 'the new run does not notify again');
 
     // The new run still answers people: acknowledge and resolve end it.
-    await env.client.workflow.getHandle(workflowId).executeUpdate('acknowledge', { args: [{ by: 'dave' }] });
-    await env.client.workflow.getHandle(workflowId).executeUpdate('resolve', { args: [{ by: 'dave', ...postmortem }] });
+    await env.client.workflow.getHandle(workflowId).executeUpdate(acknowledgeUpdate, { args: [{ by: 'dave' }] });
+    await env.client.workflow
+      .getHandle(workflowId)
+      .executeUpdate(resolveUpdate, { args: [{ by: 'dave', ...postmortem }] });
     const final = await env.client.workflow.getHandle(workflowId).result();
     assert.equal((final as IncidentState).status, 'resolved');
     assert.equal((await mailsAbout(title)).length, 1);

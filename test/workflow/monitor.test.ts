@@ -5,6 +5,7 @@ import { Health, OpsKind } from '../../src/temporal/search-attributes.js';
 import { startRun } from '../../src/temporal/start.js';
 import type { RunStatus } from '../../src/workflows/run-status.js';
 import { eventually, startTestEnv, type TestEnv } from '../harness.js';
+import { runStatusQuery } from '../../src/workflows/run-status.js';
 
 describe('monitor workflow', () => {
   let env: TestEnv;
@@ -64,7 +65,7 @@ describe('monitor workflow', () => {
     assert.equal(listed, workflowId);
     assert.equal(await description.staticSummary(), 'Monitor test');
 
-    const queried = await handle.query<RunStatus>('status');
+    const queried = await handle.query(runStatusQuery);
     assert.equal(queried.health, 'healthy');
   });
 });

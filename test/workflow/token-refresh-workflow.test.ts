@@ -9,6 +9,7 @@ import { declaredSchedules } from '../../src/schedules.js';
 import { startRun } from '../../src/temporal/start.js';
 import type { TokenRefreshStatus } from '../../src/workflows/integrations/refresh-expiring-tokens.js';
 import { startTestEnv, type TestEnv } from '../harness.js';
+import { tokenRefreshStatusQuery } from '../../src/workflows/integrations/refresh-expiring-tokens.js';
 
 /** Every string in a history, payload bytes decoded, so a token in any payload or failure message is found. */
 function strings(value: unknown, out: string[] = []): string[] {
@@ -88,7 +89,7 @@ describe('refreshExpiringTokens workflow', () => {
     const description = await handle.describe();
     assert.equal(description.typedSearchAttributes.get(OpsKind), 'token-refresh');
     assert.equal(description.typedSearchAttributes.get(Integration), 'highlevel');
-    assert.equal((await handle.query<TokenRefreshStatus>('status')).refreshed, 2);
+    assert.equal((await handle.query(tokenRefreshStatusQuery)).refreshed, 2);
 
     const after = await tokensOf();
     const secrets = [...new Set([...before, ...after])];

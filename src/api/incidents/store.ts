@@ -11,6 +11,7 @@ import { workflowIdOfIncident } from '../../incidents/open.js';
 import type { IncidentState } from '../../incidents/types.js';
 import { ApiError } from '../errors.js';
 import { mapTemporalError } from '../temporal-errors.js';
+import { incidentStatusQuery } from '../../incidents/messages.js';
 
 /** The incident as the API shows it: the workflow's state without its bookkeeping. */
 export function view(s: IncidentState) {
@@ -90,7 +91,7 @@ async function queryJustOpened(client: Client, workflowId: string): Promise<Inci
   const until = Date.now() + FIRST_TASK_WAIT_MS;
   for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
     try {
-      return await handle.query<IncidentState>('status');
+      return await handle.query(incidentStatusQuery);
     } catch (err) {
       if (!notReady(err) || Date.now() > until) throw err;
       await new Promise((r) => setTimeout(r, pause));
