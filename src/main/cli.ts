@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadCliConfig } from '../config.js';
-import { renderProgress } from '../cli/progress.js';
+import { renderProgress } from '../backfill/progress.js';
 
 interface Backfill {
   id: string;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderProgress } from '../../src/cli/progress.js';
+import { renderProgress } from '../../src/backfill/progress.js';
 
 describe('backfill CLI progress line', () => {
   it('draws a bar of the processed share with counts and calls', () => {
