@@ -4,7 +4,8 @@
  * Test files reach the shared stack through `test/harness.ts`.
  *
  * `--topology` (`npm run test:topology`) runs the integration, reliability and topology suites on the production
- * Temporal server on PostgreSQL instead (see test/stack.ts); the topology suite runs only then.
+ * Temporal server on PostgreSQL instead (see test/stack.ts), each file's workers and API as the deployed processes
+ * (test/harness.ts); the topology suite runs only then.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
