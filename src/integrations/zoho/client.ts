@@ -6,7 +6,7 @@ import { loadKeyring, type Keyring } from '../crypto.js';
 import { ErrorClass, IntegrationError } from '../errors.js';
 import { createZohoAccessTokens, type ZohoAccessTokens } from './access-token.js';
 import { classifyZohoResponse, networkError, type ZohoEnvelope } from './classify.js';
-import { referenceOfItem, ZOHO_SINGULAR } from './reference.js';
+import { referenceOfItem, ZOHO_ENTITY } from './reference.js';
 import { ZOHO_ENTITIES, type ZohoEntity, type ZohoOrganization, type ZohoPage, type ZohoShapes } from './types.js';
 import { countZohoCall } from './usage.js';
 
@@ -33,7 +33,7 @@ export interface ZohoEntityApi<E extends ZohoEntity> {
   /** Changes the given fields of a record. */
   update(id: string, body: ZohoShapes[E]['update']): Promise<ZohoShapes[E]['record']>;
   /**
-   * The list item carrying our `reference` (see REFERENCE_FIELD), or undefined: one list call. Use it before
+   * The list item carrying our `reference` (see ZOHO_ENTITY), or undefined: one list call. Use it before
    * `create` so a retried or replayed create never makes a second record.
    */
   findByReference(reference: string): Promise<ZohoShapes[E]['list'] | undefined>;
@@ -190,7 +190,7 @@ export function createZohoClient(deps: {
 
   function entityApi<E extends ZohoEntity>(entity: E): ZohoEntityApi<E> {
     type S = ZohoShapes[E];
-    const one = ZOHO_SINGULAR[entity];
+    const one = ZOHO_ENTITY[entity].singular;
     const api: ZohoEntityApi<E> = {
       async listPage({ page = 1, perPage = ZOHO_MAX_PER_PAGE, filters = {} } = {}) {
         if (perPage > ZOHO_MAX_PER_PAGE) throw new RangeError(`perPage is at most ${ZOHO_MAX_PER_PAGE}`);

@@ -6,6 +6,6 @@ export {
   type ZohoFilters,
 } from './client.js';
 export { classifyZohoResponse, ZOHO_CODES } from './classify.js';
-export { referenceFields, referenceOfItem, zohoIdOf, ZOHO_ID_FIELD } from './reference.js';
+export { referenceFields, referenceOfItem, zohoIdOf, ZOHO_ENTITY } from './reference.js';
 export * from './types.js';
 export { countZohoCall, zohoCallsToday } from './usage.js';

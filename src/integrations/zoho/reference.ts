@@ -1,20 +1,19 @@
 import { CUSTOMER_REFERENCE_LABEL, type ZohoEntity } from './types.js';
 
-/** The field that holds a record's id, per entity. */
-export const ZOHO_ID_FIELD = {
-  customers: 'customer_id',
-  subscriptions: 'subscription_id',
-  invoices: 'invoice_id',
-  payments: 'payment_id',
-} as const satisfies Record<ZohoEntity, string>;
-
-/** The key a single record is wrapped in (`{code, message, customer: {...}}`). */
-export const ZOHO_SINGULAR = {
-  customers: 'customer',
-  subscriptions: 'subscription',
-  invoices: 'invoice',
-  payments: 'payment',
-} as const satisfies Record<ZohoEntity, string>;
+/**
+ * What Opsflow needs of each ZOHO entity, in one table:
+ * - `id`: the field that holds a record's id;
+ * - `singular`: the key a single record is wrapped in (`{code, message, customer: {...}}`);
+ * - `reference`: the field that carries our local `reference`: a customer's custom field labelled `Reference`
+ *   (listed and searched as `cf_reference`), a subscription's `reference_id` (searched with `reference_contains=`
+ *   and matched exactly), an invoice's or payment's `reference_number` (searched with `reference_number=`).
+ */
+export const ZOHO_ENTITY = {
+  customers: { id: 'customer_id', singular: 'customer', reference: 'cf_reference' },
+  subscriptions: { id: 'subscription_id', singular: 'subscription', reference: 'reference_id' },
+  invoices: { id: 'invoice_id', singular: 'invoice', reference: 'reference_number' },
+  payments: { id: 'payment_id', singular: 'payment', reference: 'reference_number' },
+} as const satisfies Record<ZohoEntity, { id: string; singular: string; reference: string }>;
 
 /**
  * The body fields that carry our local `reference` on a create or update, per entity: the `Reference` custom field
@@ -25,7 +24,7 @@ export const ZOHO_SINGULAR = {
  */
 export function referenceFields(entity: ZohoEntity, reference: string): Record<string, unknown> {
   if (entity === 'customers') return { custom_fields: [{ label: CUSTOMER_REFERENCE_LABEL, value: reference }] };
-  return { [entity === 'subscriptions' ? 'reference_id' : 'reference_number']: reference };
+  return { [ZOHO_ENTITY[entity].reference]: reference };
 }
 
 /**
@@ -37,16 +36,16 @@ export function referenceFields(entity: ZohoEntity, reference: string): Record<s
  */
 export function referenceOfItem(entity: ZohoEntity, item: Record<string, unknown>): string | undefined {
   const value =
-    entity === 'customers'
-      ? (item.cf_reference ??
-        (item.custom_fields as Array<{ label?: string; value?: unknown }> | undefined)?.find(
+    item[ZOHO_ENTITY[entity].reference] ??
+    (entity === 'customers'
+      ? (item.custom_fields as Array<{ label?: string; value?: unknown }> | undefined)?.find(
           (f) => f.label === CUSTOMER_REFERENCE_LABEL,
-        )?.value)
-      : item[entity === 'subscriptions' ? 'reference_id' : 'reference_number'];
+        )?.value
+      : undefined);
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** The ZOHO id of a list item or record. */
 export function zohoIdOf(entity: ZohoEntity, item: Record<string, unknown>): string {
-  return String(item[ZOHO_ID_FIELD[entity]]);
+  return String(item[ZOHO_ENTITY[entity].id]);
 }

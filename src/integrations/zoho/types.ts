@@ -94,19 +94,5 @@ export interface ZohoOrganization {
   is_default_org?: boolean;
 }
 
-/**
- * Where each entity keeps the stable reference our local `reference` column maps to, so a record can be found
- * before it is created (no duplicates on retry):
- * - customers: the custom field labelled `Reference` (API name `cf_reference`), searched with `cf_reference=`;
- * - subscriptions: `reference_id`, searched with `reference_contains=` and matched exactly;
- * - invoices and payments: `reference_number`, searched with `reference_number=`.
- */
-export const REFERENCE_FIELD = {
-  customers: 'cf_reference',
-  subscriptions: 'reference_id',
-  invoices: 'reference_number',
-  payments: 'reference_number',
-} as const satisfies Record<ZohoEntity, string>;
-
 /** The label of the customer custom field that carries our reference. */
 export const CUSTOMER_REFERENCE_LABEL = 'Reference';

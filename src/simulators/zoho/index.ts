@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ZOHO_ENTITIES, type ZohoEntity } from '../../integrations/zoho/types.js';
 import type { Logger } from '../../logger.js';
 import type { ZohoSimLimits } from './limits.js';
-import { ID_FIELD, listItem, matchesFilters, SimValidationError, SINGULAR, type SimRecord } from './records.js';
+import { listItem, matchesFilters, SimValidationError, ZOHO_ENTITY, type SimRecord } from './records.js';
 import { DEMO_CREDENTIALS, DEMO_ORGANIZATION, ZohoSimState, type ZohoSimCredentials } from './state.js';
 
 export type { ZohoSimLimits } from './limits.js';
@@ -182,7 +182,7 @@ function routes(state: ZohoSimState, log: Logger): Hono<Env> {
   );
 
   for (const entity of ZOHO_ENTITIES) {
-    const one = SINGULAR[entity];
+    const one = ZOHO_ENTITY[entity].singular;
     const missing = (c: Context) => vendorError(c, 404, 1002, `${NOUN[entity]} does not exist.`);
 
     api.get(`/${entity}`, (c) => {
@@ -216,7 +216,7 @@ function routes(state: ZohoSimState, log: Logger): Hono<Env> {
     });
     api.post(`/${entity}`, async (c) => {
       const body = await jsonBody(c);
-      delete body[ID_FIELD[entity]];
+      delete body[ZOHO_ENTITY[entity].id];
       const record = state.create(entity, body);
       return c.json({ code: 0, message: `The ${one} has been created.`, [one]: record }, 201);
     });

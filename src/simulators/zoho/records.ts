@@ -14,7 +14,7 @@ import {
 /** A stored record: the response shape of its entity. */
 export type SimRecord = Record<string, unknown>;
 
-export { ZOHO_ID_FIELD as ID_FIELD, ZOHO_SINGULAR as SINGULAR } from '../../integrations/zoho/reference.js';
+export { ZOHO_ENTITY } from '../../integrations/zoho/reference.js';
 
 /** Thrown for a request the vendor would refuse with 400; carries the vendor's code. */
 export class SimValidationError extends Error {
@@ -57,7 +57,7 @@ export function zohoTime(at: Date): string {
   return at.toISOString().replace(/\.\d{3}Z$/, '+0000');
 }
 
-/** The reference a record carries (see REFERENCE_FIELD), for look-ups and duplicate detection. */
+/** The reference a record carries (see ZOHO_ENTITY), for look-ups and duplicate detection. */
 export function referenceOf(entity: ZohoEntity, record: SimRecord): string | undefined {
   // A stored customer's reference is its custom field (never a `cf_reference` key). Only that field is passed on:
   // look-ups scan every record, and copying whole records made that scan the simulator's main cost.

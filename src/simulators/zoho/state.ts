@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ZOHO_ENTITIES, type ZohoEntity } from '../../integrations/zoho/types.js';
 import { DEFAULT_LIMITS, OrganizationLimiter, type ZohoSimLimits } from './limits.js';
-import { buildRecord, ID_FIELD, referenceOf, type SimRecord } from './records.js';
+import { buildRecord, referenceOf, ZOHO_ENTITY, type SimRecord } from './records.js';
 
 /** Faults a test or benchmark injects through `POST /__sim/faults`. */
 export interface ZohoSimFaults {
@@ -106,7 +106,7 @@ export class ZohoSimState {
 
   /** Stores a record under a new id (or the one given), counting a duplicate when its reference is taken. */
   create(entity: ZohoEntity, body: SimRecord, now = new Date()): SimRecord {
-    const given = body[ID_FIELD[entity]];
+    const given = body[ZOHO_ENTITY[entity].id];
     const id = typeof given === 'string' && given !== '' ? given : String(this.nextId++);
     const record = buildRecord(entity, id, body, this.lookup, now);
     const reference = referenceOf(entity, record);
