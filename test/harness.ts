@@ -166,6 +166,14 @@ export async function startTestEnv(
   const services = await openServices(config, databaseUrl, log);
   const deps = activityDepsFor(config, services, log);
   const { zoho } = deps;
+  // What this process opened, released at the end, or at once when the workers or the API fail to start (a test
+  // process holding them open would never end).
+  const release = async () => {
+    await services.close();
+    await highlevelSimulator?.stop();
+    await zohoSimulator?.stop();
+    await sms.stop();
+  };
   const runners = await startRunners(stack, {
     vars,
     setup: { config, connection: services.workerConnection, deps },
@@ -174,6 +182,9 @@ export async function startTestEnv(
     log,
     api: options.api ?? false,
     workers: options.workers !== false,
+  }).catch(async (err: unknown) => {
+    await release();
+    throw err;
   });
   const { workers, api } = runners;
 
@@ -190,10 +201,7 @@ export async function startTestEnv(
     zohoSimulator,
     async stop() {
       await runners.stop();
-      await services.close();
-      await highlevelSimulator?.stop();
-      await zohoSimulator?.stop();
-      await sms.stop();
+      await release();
     },
   };
 }
@@ -246,7 +254,10 @@ async function startInProcess(stack: TestStack, options: RunnerOptions): Promise
   if (options.api) {
     const tokens = { operator: config.api.operatorTokens, viewer: config.api.viewerTokens };
     const app = createApp({ config, client: options.client, pool: options.pool, log: options.log, tokens });
-    server = await listen(app, { host: '127.0.0.1', port: 0 });
+    server = await listen(app, { host: '127.0.0.1', port: 0 }).catch(async (err: unknown) => {
+      await testWorkers.stop();
+      throw err;
+    });
   }
   return {
     workers: testWorkers,

@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../src/config.js';
 import { freePort } from '../../src/dev/ports.js';
-import { declaredSchedules } from '../../src/schedules.js';
+import { applySchedules, declaredSchedules } from '../../src/schedules.js';
 import { startEntryPoint, type EntryPointProcess } from './processes.js';
 
 /** Worker processes by the queue each polls (OPSFLOW_WORKER_QUEUES): the split as deployed. */
@@ -38,8 +38,9 @@ export interface Deployment {
  *
  * The worker entry point applies the declared schedules where workflows run, as production needs; a test file's
  * workers in its own process never did, and the suites expect none (the schedules test creates them itself, and a
- * schedule firing mid-test would start runs no test asked for). So the file's schedules are deleted as soon as the
- * `opsflow` workers are up; one that came due in that second may have started a run.
+ * schedule firing mid-test would start runs no test asked for: a monitor probing the file's simulators). So the
+ * file's schedules are created paused before its workers start (applying them again keeps an operator's pause, so
+ * none fires) and deleted once they are up.
  *
  * @example
  * const deployment = await startDeployment({ vars, config, client, api: true, workers: true });
@@ -71,20 +72,19 @@ export async function startDeployment(options: {
     return Object.assign(worker, { queue });
   };
   const stopAll = (processes: EntryPointProcess[]) => Promise.allSettled(processes.map((p) => p.stop()));
-  const deleteSchedules = () =>
-    Promise.all(
-      declaredSchedules(config).map((s) =>
-        client.schedule
-          .getHandle(s.id)
-          .delete()
-          .catch(() => undefined),
-      ),
-    );
+  const schedules = () => declaredSchedules(config).map((s) => client.schedule.getHandle(s.id));
+  const pauseSchedules = async () => {
+    await applySchedules(client, config);
+    await Promise.all(schedules().map((s) => s.pause('a test file: its workers apply the schedules, none may fire')));
+  };
+  const deleteSchedules = () => Promise.all(schedules().map((s) => s.delete().catch(() => undefined)));
   const startWorkers = async () => {
+    await pauseSchedules();
     const starting = DEPLOYED_WORKERS.flatMap(({ queue, replicas }) =>
       Array.from({ length: replicas }, () => startWorker(queue)),
     );
     const settled = await Promise.allSettled(starting);
+    await deleteSchedules();
     workers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) {
@@ -92,7 +92,6 @@ export async function startDeployment(options: {
       workers = [];
       throw failed.reason;
     }
-    await deleteSchedules();
   };
   const stopWorkers = async () => {
     await stopAll(workers);

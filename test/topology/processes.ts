@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { CONFIG_VARIABLES } from '../../src/config.js';
+import { stopOnExit } from '../../src/dev/processes.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -79,6 +80,8 @@ export async function startEntryPoint(options: EntryPointOptions): Promise<Entry
     env: environmentOf({ ...options.vars, OPSFLOW_LOG_LEVEL: 'info', OPSFLOW_LOG_FORMAT: 'json' }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // A test process that ends without stopping it (a failed `before`, an uncaught error) leaves no process behind.
+  stopOnExit(child, 'SIGTERM');
   const echoAt = pino.levels.values[options.echoLevel ?? process.env.TEST_LOG_LEVEL ?? 'warn'] ?? 40;
   const tail: string[] = [];
   const exited = once(child, 'exit');
