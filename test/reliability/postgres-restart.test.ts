@@ -14,6 +14,7 @@ import type { RunStatus } from '../../src/workflows/run-status.js';
 import { eventually } from '../harness.js';
 import { startFaultStack, type PrivateStack } from '../stack.js';
 import { startRunbookEnv, type RunbookEnv } from '../workflow/runbook-fixtures.js';
+import { runStatusQuery } from '../../src/workflows/run-status.js';
 
 /** A webhook target that holds every request until `release()`, so a delivery stays in flight as long as needed. */
 async function startHeldTarget() {
@@ -75,7 +76,7 @@ describe('PostgreSQL restarted during a runbook', () => {
     // The webhook step is in flight (its POST is held) and every other step has finished.
     await eventually(
       async () => {
-        const state = await handle.query<RunStatus>('status');
+        const state = await handle.query(runStatusQuery);
         const running = state.steps.filter((s) => s.status === 'running').map((s) => s.name);
         return target.requests.length === 1 && running.length === 1 && running[0] === 'webhook retries';
       },

@@ -6,6 +6,7 @@ import type { SmsSimulator } from '../../src/simulators/sms/index.js';
 import type { IncidentState, TimelineEvent } from '../../src/incidents/types.js';
 import { eventually, startTestEnv, type TestEnv } from '../harness.js';
 import { mailTo, startSms, startWebhookReceiver, type WebhookReceiver } from '../incident-doubles.js';
+import { acknowledgeUpdate, incidentStatusQuery, resolveUpdate } from '../../src/incidents/messages.js';
 
 const run = randomUUID().slice(0, 8);
 const ops = `ops-${run}@example.com`;
@@ -49,7 +50,7 @@ describe('incident escalation', () => {
 
   const open = (title: string, extra: Record<string, unknown> = {}) =>
     openIncident(env.client, env.config, { title, severity: 'P1', ackTimeoutSeconds: 2, source: 'test', ...extra });
-  const state = (workflowId: string) => env.client.workflow.getHandle(workflowId).query<IncidentState>('status');
+  const state = (workflowId: string) => env.client.workflow.getHandle(workflowId).query(incidentStatusQuery);
   const notified = (s: IncidentState, level?: number) =>
     s.timeline.filter((e) => e.type === 'notified' && (level === undefined || e.level === level));
   const smsTo = (phone: string) => sms.messages().filter((m) => m.to === phone);
@@ -118,7 +119,7 @@ describe('incident escalation', () => {
       const s = await state(incident.workflowId);
       return notified(s, 1).length > 0 && s.nextDeadline ? s : undefined;
     });
-    const acked = await handle.executeUpdate<IncidentState, [{ by: string }]>('acknowledge', {
+    const acked = await handle.executeUpdate(acknowledgeUpdate, {
       args: [{ by: 'alice' }],
     });
     assert.equal(acked.status, 'acknowledged');
@@ -141,8 +142,8 @@ describe('incident escalation', () => {
       const incident = await open(`Race ${i} ${run}`);
       const handle = env.client.workflow.getHandle(incident.workflowId);
       const [ack, resolve] = await Promise.allSettled([
-        handle.executeUpdate('acknowledge', { args: [{ by: 'alice' }] }),
-        handle.executeUpdate('resolve', { args: [{ by: 'bob', ...postmortem }] }),
+        handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'alice' }] }),
+        handle.executeUpdate(resolveUpdate, { args: [{ by: 'bob', ...postmortem }] }),
       ]);
       assert.equal(resolve.status, 'fulfilled');
       const final = (await handle.result()) as IncidentState;
@@ -186,7 +187,7 @@ describe('incident escalation', () => {
     assert.ok(types.indexOf('resumed') < types.indexOf('notified'));
     await env.client.workflow
       .getHandle(incident.workflowId)
-      .executeUpdate('resolve', { args: [{ by: 'dave', ...postmortem }] });
+      .executeUpdate(resolveUpdate, { args: [{ by: 'dave', ...postmortem }] });
   });
 
   it('still escalates after the worker is killed mid-wait, and sends nothing twice', async () => {
@@ -202,7 +203,7 @@ describe('incident escalation', () => {
     await env.workers.start();
     const escalated = await eventually(
       async () => {
-        const s = await env.client.workflow.getHandle(incident.workflowId).query<IncidentState>('status');
+        const s = await env.client.workflow.getHandle(incident.workflowId).query(incidentStatusQuery);
         return notified(s, 2).length > 0 ? s : undefined;
       },
       // The fired timer's task may first wait out the stopped worker's sticky queue (10 s) before it moves on.
@@ -212,7 +213,7 @@ describe('incident escalation', () => {
     assert.equal(escalated.level, 2);
     await env.client.workflow
       .getHandle(incident.workflowId)
-      .executeUpdate('resolve', { args: [{ by: 'carol', ...postmortem }] });
+      .executeUpdate(resolveUpdate, { args: [{ by: 'carol', ...postmortem }] });
     assert.equal((await byTitle(ops, title)).length, 1);
     assert.equal((await byTitle(eng, title)).length, 1);
     assert.equal(smsTo(engPhone).filter((m) => m.body.includes(title)).length, 1);

@@ -4,6 +4,7 @@ import type { Pool } from '../../db/pool.js';
 import { openIncident, type OpenIncidentResult } from '../../incidents/open.js';
 import type { IncidentState, IncidentTrigger } from '../../incidents/types.js';
 import type { ActivityDeps } from '../deps.js';
+import { resolveUpdate } from '../../incidents/messages.js';
 
 /** How long an internal open waits for the new incident's row, and how often it looks. */
 const MIRROR_WAIT_MS = 20_000;
@@ -46,7 +47,7 @@ export async function resolveAutomatically(
   const incident = rows[0];
   if (!incident || incident.status === 'resolved') return false;
   try {
-    await client.workflow.getHandle(incident.workflow_id).executeUpdate('resolve', { args: [postmortem] });
+    await client.workflow.getHandle(incident.workflow_id).executeUpdate(resolveUpdate, { args: [postmortem] });
     return true;
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) return false;
