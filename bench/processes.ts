@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../src/dev/ports.js';
 import { testStack } from '../test/harness.js';
 
 /** Where the running bench was asked to write profiles (`--profile <dir>`), if it was. */
@@ -94,6 +95,8 @@ export async function startWorkerProcess(options: {
         OPSFLOW_WORKFLOW_BUNDLE: stack.workflowBundlePath,
         OPSFLOW_DATA_DIR: stack.runDir,
         OPSFLOW_LOG_LEVEL: 'info',
+        // The SDK's metrics as deployed, on a port of its own: two benchmarks (or a test run) may run at once.
+        OPSFLOW_SDK_METRICS_BIND: `127.0.0.1:${await freePort()}`,
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
