@@ -153,19 +153,10 @@ function procStats(): ProcStat[] {
       const line = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const name = line.slice(line.indexOf('(') + 1, line.lastIndexOf(')'));
       const f = line.slice(line.lastIndexOf(')') + 2).split(' ');
-      const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(f[i]) / 100) as [
-        number,
-        number,
-        number,
-        number,
-      ];
-      stats.push({
-        pid: Number(entry),
-        ppid: Number(f[1]),
-        name,
-        own: utime + stime,
-        cpu: utime + stime + cutime + cstime,
-      });
+      const seconds = (field: number) => Number(f[field]) / 100;
+      const own = seconds(11) + seconds(12);
+      // utime and stime, then cutime and cstime (children it has waited for)
+      stats.push({ pid: Number(entry), ppid: Number(f[1]), name, own, cpu: own + seconds(13) + seconds(14) });
     } catch {
       // gone since the listing
     }
