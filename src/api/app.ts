@@ -37,6 +37,36 @@ const PUBLIC_PATHS = new Set([
 ]);
 
 /**
+ * How much of an oversized body is read and dropped before the 413 goes out, and for how long. A client still sending
+ * when the answer comes has its upload reset and sees a broken connection instead of the 413 (the Node adapter waits
+ * only half a second for the rest); read to the end, it gets the answer. Past these bounds the 413 goes out anyway.
+ */
+const DISCARD_BYTES = 16 * 1024 * 1024;
+const DISCARD_MS = 10_000;
+
+async function discardBody(req: Request): Promise<void> {
+  if (!req.body || req.body.locked) return;
+  const reader = req.body.getReader();
+  const deadline = Date.now() + DISCARD_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const timeUp = new Promise<{ done: true }>((resolve) => {
+    timer = setTimeout(() => resolve({ done: true }), DISCARD_MS);
+  });
+  try {
+    for (let read = 0; read <= DISCARD_BYTES && Date.now() < deadline;) {
+      const chunk = await Promise.race([reader.read(), timeUp]);
+      if (chunk.done) return;
+      read += chunk.value.byteLength;
+    }
+  } catch {
+    // the client went away: nothing to answer
+  } finally {
+    clearTimeout(timer);
+    void reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
  * Builds the Opsflow HTTP API: bearer auth with roles, zod-validated input, one error format, and an OpenAPI
  * document generated from the same schemas.
  *
@@ -60,7 +90,8 @@ export function createApp(deps: ApiDeps) {
     '*',
     bodyLimit({
       maxSize: 1024 * 1024,
-      onError: () => {
+      onError: async (c) => {
+        await discardBody(c.req.raw);
         throw new ApiError(413, 'payload_too_large', 'Request body is larger than 1 MiB');
       },
     }),

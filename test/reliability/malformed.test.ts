@@ -169,4 +169,50 @@ describe('malformed requests against every documented route', () => {
     assert.deepEqual(failures, [], `${failures.length} of ${requests.length} malformed requests got a 5xx`);
     assert.equal(await healthStatus(env.api!.url), 200, 'health after every malformed request');
   });
+
+  it('answers an oversized body that arrives slowly with a 413, not a reset connection', async () => {
+    // 2 MiB in 64 KiB pieces over about 1.5 s: longer than the Node adapter waits for an unread body after answering
+    const piece = Buffer.alloc(64 * 1024, 'z');
+    const pieces = 32;
+    const outcome = await new Promise<{ status: number; body: string; error?: string }>((resolve) => {
+      let answer: { status: number; body: string } | undefined;
+      let sentAll = false;
+      const settle = () => answer && sentAll && resolve(answer);
+      const req = request(`${env.api!.url}/incidents`, {
+        method: 'POST',
+        agent: false,
+        headers: {
+          authorization: `Bearer ${env.api!.operatorToken}`,
+          'content-type': 'application/json',
+          'content-length': String(piece.length * pieces),
+        },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => {
+          answer = { status: res.statusCode ?? 0, body };
+          settle();
+        });
+      });
+      req.on('finish', () => {
+        sentAll = true;
+        settle();
+      });
+      req.on('error', (err) => resolve({ status: answer?.status ?? 0, body: '', error: err.message }));
+      req.on('close', () => {
+        if (!sentAll) resolve({ status: answer?.status ?? 0, body: '', error: 'closed before the body was sent' });
+      });
+      let sent = 0;
+      const next = () => {
+        if (req.destroyed) return;
+        if (++sent === pieces) return void req.end(piece);
+        req.write(piece, () => setTimeout(next, 45));
+      };
+      next();
+    });
+    assert.equal(outcome.error, undefined, `the upload was cut off: ${outcome.error}`);
+    assert.equal(outcome.status, 413);
+    assert.equal((JSON.parse(outcome.body) as { error: { code: string } }).error.code, 'payload_too_large');
+  });
 });
