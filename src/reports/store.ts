@@ -15,11 +15,10 @@ export async function saveReport(pool: Pool, report: Report): Promise<string> {
     [report.id, report.kind, report.runId, report.health, report.periodStart, report.periodEnd, report],
   );
   if (rows[0]) return rows[0].id;
-  const existing = await pool.query<{ id: string }>('SELECT id FROM runbook_reports WHERE run_id = $1 OR id = $2', [
-    report.runId,
-    report.id,
-  ]);
-  return existing.rows[0]!.id;
+  // A retried activity of the same run stored it already; a report of another run is never answered in its place.
+  const existing = await pool.query<{ id: string }>('SELECT id FROM runbook_reports WHERE run_id = $1', [report.runId]);
+  if (!existing.rows[0]) throw new Error(`report id ${report.id} is taken by another run`);
+  return existing.rows[0].id;
 }
 
 /** One stored report, or undefined. */

@@ -5,6 +5,7 @@ import { WEBHOOK_REPLAY_PROTECTION_MS } from '../../src/integrations/highlevel/w
 import { loadConfig } from '../../src/config.js';
 import { RETENTION_POLICIES } from '../../src/runbooks/targets.js';
 import { declaredSchedules, monthlyRunbookInput } from '../../src/schedules.js';
+import { saveReport } from '../../src/reports/store.js';
 import type { RetentionOutcome } from '../../src/workflows/runbooks/retention.js';
 import { runRunbook, seedHistory, startRunbookEnv, type RunbookEnv } from './runbook-fixtures.js';
 
@@ -184,5 +185,17 @@ describe('monthly runbook', () => {
       f.credentials.overdue.map((o) => o.ageDays),
       [120],
     );
+  });
+
+  it('gives two runs started in the same second a report each', async () => {
+    const runs = await Promise.all([1, 2].map(() => runRunbook(r.env, 'monthly', 'monthlyRunbook')));
+    const [a, b] = runs.map((run) => run.report);
+    assert.notEqual(a!.id, b!.id);
+    for (const run of runs) {
+      const { runId } = await r.env.client.workflow.getHandle(run.workflowId).describe();
+      assert.equal(run.report.runId, runId, 'each run answers its own report');
+    }
+    // A stored id is never answered for another run.
+    await assert.rejects(saveReport(r.env.pool, { ...a!, runId: 'another-run' }), /taken by another run/);
   });
 });

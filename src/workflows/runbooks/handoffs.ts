@@ -9,10 +9,14 @@ import { HANDOFF_STEP } from '../policies.js';
 
 const handoff = proxyActivities<Activities>(HANDOFF_STEP);
 
-/** A report id readable by people: `report-daily-20261123-090000`. */
+/**
+ * A report id readable by people and unique to its run: `report-daily-20261123-090000-3f9a1c`. The run id's tail
+ * (its random part) keeps two runs started in the same second (a schedule and a manual run) from sharing one report.
+ */
 export function reportId(kind: string): string {
-  const started = workflowInfo().startTime.toISOString();
-  return `report-${kind}-${started.replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+  const { startTime, runId } = workflowInfo();
+  const started = startTime.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `report-${kind}-${started}-${runId.replace(/-/g, '').slice(-6)}`;
 }
 
 /**
