@@ -47,13 +47,13 @@ const DISCARD_MS = 10_000;
 async function discardBody(req: Request): Promise<void> {
   if (!req.body || req.body.locked) return;
   const reader = req.body.getReader();
-  const deadline = Date.now() + DISCARD_MS;
   let timer: NodeJS.Timeout | undefined;
   const timeUp = new Promise<{ done: true }>((resolve) => {
     timer = setTimeout(() => resolve({ done: true }), DISCARD_MS);
   });
   try {
-    for (let read = 0; read <= DISCARD_BYTES && Date.now() < deadline;) {
+    // Once the time is up every read answers `done`: the timer is the only deadline.
+    for (let read = 0; read <= DISCARD_BYTES;) {
       const chunk = await Promise.race([reader.read(), timeUp]);
       if (chunk.done) return;
       read += chunk.value.byteLength;
