@@ -1,4 +1,4 @@
-import type { MonthlyFigures } from '../activities/runbooks/monthly.js';
+import type { MonthlyFigures } from './figures.js';
 import { retryLinks, type FailedRecord } from './failed-syncs.js';
 import { apiSection, keyed, syncSection } from './section-helpers.js';
 import type { Report, ReportKind, ReportSection, RunStep, Verdict } from './types.js';

@@ -64,13 +64,16 @@ export interface ApiUsageStats {
   peakQuotaPct: number | null;
 }
 
-/** API calls, errors and rate-limit hits per integration from `api_usage`, for days in `[fromDay, toDay)`. */
-export async function apiUsage(pool: Pool, fromDay: string, toDay: string): Promise<ApiUsageStats[]> {
+/**
+ * API calls, errors and rate-limit hits per integration from `api_usage` (kept per UTC day), for the days in
+ * `[dayOf(from), dayOf(to))`.
+ */
+export async function apiUsage(pool: Pool, from: Date, to: Date): Promise<ApiUsageStats[]> {
   const { rows } = await pool.query<{ integration: string; calls: number; errors: number; hits: number; peak: number }>(
     `SELECT integration, sum(calls)::int AS calls, sum(errors)::int AS errors, sum(rate_limit_hits)::int AS hits,
             max(calls)::int AS peak
        FROM api_usage WHERE day >= $1::date AND day < $2::date GROUP BY integration ORDER BY integration`,
-    [fromDay, toDay],
+    [dayOf(from), dayOf(to)],
   );
   return rows.map((r) => {
     const limit = PLAN_DAILY_LIMITS[r.integration] ?? null;
@@ -95,5 +98,8 @@ export async function countBy(pool: Pool, sql: string, params: unknown[]): Promi
 
 /** A calendar day `YYYY-MM-DD` in UTC, the key of `api_usage`. */
 export const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+
+/** A day in milliseconds. */
+export const DAY_MS = 86_400_000;
 
 export { pct };

@@ -1,4 +1,4 @@
-import type { PeriodFigures, WeeklyFigures, WeeklySnapshot } from '../activities/runbooks/weekly.js';
+import type { PeriodFigures, WeeklyFigures, WeeklySnapshot } from './figures.js';
 import { apiSection, beside, compare, keyed, mib, orDash, rate, syncSection, union } from './section-helpers.js';
 import type { ReportSection, ReportTable, Verdict } from './types.js';
 import { overallUptime } from './uptime.js';

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createWeeklyRunbookActivities, type WeeklyFigures } from '../../src/activities/runbooks/weekly.js';
+import { createWeeklyRunbookActivities } from '../../src/activities/runbooks/weekly.js';
+import type { WeeklyFigures } from '../../src/reports/figures.js';
 import { renderHtml } from '../../src/reports/html.js';
 import { renderMarkdown } from '../../src/reports/markdown.js';
 import { reportTables, toCsv } from '../../src/reports/tables.js';

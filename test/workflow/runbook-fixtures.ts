@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/logger.js';
 import { seedOperations } from '../../src/dev/seed/operations.js';
-import type { WeeklyFigures } from '../../src/activities/runbooks/weekly.js';
+import type { WeeklyFigures } from '../../src/reports/figures.js';
 import { buildReport } from '../../src/reports/build.js';
 import type { Report, Verdict } from '../../src/reports/types.js';
 import { startRun } from '../../src/temporal/start.js';

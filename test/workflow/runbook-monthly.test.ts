@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MonthlyFigures } from '../../src/activities/runbooks/monthly.js';
+import type { MonthlyFigures } from '../../src/reports/figures.js';
 import { WEBHOOK_REPLAY_PROTECTION_MS } from '../../src/integrations/highlevel/webhook-window.js';
 import { loadConfig } from '../../src/config.js';
 import { RETENTION_POLICIES } from '../../src/runbooks/targets.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { WeeklyFigures } from '../../src/activities/runbooks/weekly.js';
+import type { WeeklyFigures } from '../../src/reports/figures.js';
 import { eventually } from '../harness.js';
 import { mailTo } from '../incident-doubles.js';
 import { runRunbook, seedHistory, startRunbookEnv, type RunbookEnv } from './runbook-fixtures.js';

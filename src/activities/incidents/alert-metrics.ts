@@ -1,4 +1,4 @@
-import { apiUsage, dayOf, pct, PLAN_MINUTE_LIMITS, syncStats } from '../../reports/metrics.js';
+import { apiUsage, pct, PLAN_MINUTE_LIMITS, syncStats } from '../../reports/metrics.js';
 import type { Pool } from '../../db/pool.js';
 
 /** One alert metric: its value over the `windowMinutes` before `now`, or `null` for "no data" (never fires). */
@@ -92,7 +92,7 @@ export const ALERT_METRICS: Record<string, AlertMetric> = {
   },
   /** Today's calls (`api_usage`) as a percentage of the plan's daily limit, the highest across integrations. */
   async api_quota_pct(pool, _windowMinutes, now) {
-    const usage = await apiUsage(pool, dayOf(now), dayOf(addDay(now)));
+    const usage = await apiUsage(pool, now, addDay(now));
     return maxOf(usage.map((u) => u.peakQuotaPct));
   },
   /** The busiest minute's ZOHO calls in the window (`api_usage_minutes`) as a percentage of the plan's 150/min. */

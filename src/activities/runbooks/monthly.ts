@@ -1,30 +1,8 @@
 import { heartbeat } from '@temporalio/activity';
 import { CREDENTIAL_MAX_AGE_DAYS, RETENTION_POLICIES } from '../../runbooks/targets.js';
 import type { ActivityDeps } from '../deps.js';
-import {
-  ENTITIES,
-  apiUsage,
-  countBy,
-  dayOf,
-  syncStats,
-  type ApiUsageStats,
-  type SyncStats,
-} from '../../reports/metrics.js';
-
-const DAY = 86_400_000;
-
-export interface MonthPeriod {
-  from: string;
-  to: string;
-  sync: SyncStats[];
-  api: ApiUsageStats[];
-  failedSyncsPerDay: number;
-}
-
-export interface MonthlyFigures {
-  thisMonth: MonthPeriod;
-  previousMonth: MonthPeriod;
-}
+import { DAY_MS, ENTITIES, apiUsage, countBy, syncStats } from '../../reports/metrics.js';
+import type { MonthPeriod, MonthlyFigures } from '../../reports/figures.js';
 
 /**
  * The monthly runbook's figures, retention deletes and reviews.
@@ -34,8 +12,8 @@ export interface MonthlyFigures {
  */
 export function createMonthlyRunbookActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
   async function period(from: Date, to: Date): Promise<MonthPeriod> {
-    const [sync, api] = await Promise.all([syncStats(pool, from, to), apiUsage(pool, dayOf(from), dayOf(to))]);
-    const days = (to.getTime() - from.getTime()) / DAY;
+    const [sync, api] = await Promise.all([syncStats(pool, from, to), apiUsage(pool, from, to)]);
+    const days = (to.getTime() - from.getTime()) / DAY_MS;
     const failed = sync.reduce((n, s) => n + s.failed, 0);
     return {
       from: from.toISOString(),
@@ -51,8 +29,8 @@ export function createMonthlyRunbookActivities({ pool }: Pick<ActivityDeps, 'poo
     async collectMonthlyFigures(input: { asOf: string }): Promise<MonthlyFigures> {
       const end = new Date(`${input.asOf.slice(0, 10)}T00:00:00.000Z`);
       const [thisMonth, previousMonth] = await Promise.all([
-        period(new Date(end.getTime() - 30 * DAY), end),
-        period(new Date(end.getTime() - 60 * DAY), new Date(end.getTime() - 30 * DAY)),
+        period(new Date(end.getTime() - 30 * DAY_MS), end),
+        period(new Date(end.getTime() - 60 * DAY_MS), new Date(end.getTime() - 30 * DAY_MS)),
       ]);
       return { thisMonth, previousMonth };
     },

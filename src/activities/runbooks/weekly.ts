@@ -1,96 +1,21 @@
 import { SECURITY_EVENT_TYPES } from '../../api/security-events.js';
 import type { Pool } from '../../db/pool.js';
-import { attentionItems, type AttentionItem } from '../../reports/attention.js';
-import {
-  backupActivity,
-  backupsConfigured,
-  lastVerifiedBackup,
-  type BackupActivity,
-  type LastVerifiedBackup,
-} from '../../reports/backups.js';
-import {
-  capacityGrowth,
-  capacitySnapshot,
-  type CapacityGrowth,
-  type CapacitySnapshot,
-} from '../../reports/capacity.js';
-import {
-  alertActivity,
-  incidentActivity,
-  openAlerts,
-  type AlertActivity,
-  type IncidentActivity,
-  type OpenAlert,
-} from '../../reports/incidents.js';
-import {
-  installActivity,
-  installSnapshot,
-  type InstallActivity,
-  type InstallSnapshot,
-} from '../../reports/installations.js';
-import { vendorLatency, type VendorLatency } from '../../reports/latency.js';
-import { uptimeStats, type UptimeStats } from '../../reports/uptime.js';
+import { attentionItems } from '../../reports/attention.js';
+import { backupActivity, backupsConfigured, lastVerifiedBackup } from '../../reports/backups.js';
+import { capacityGrowth, capacitySnapshot } from '../../reports/capacity.js';
+import { alertActivity, incidentActivity, openAlerts } from '../../reports/incidents.js';
+import { installActivity, installSnapshot } from '../../reports/installations.js';
+import { vendorLatency } from '../../reports/latency.js';
+import { uptimeStats } from '../../reports/uptime.js';
 import type { ActivityDeps } from '../deps.js';
-import {
-  ENTITIES,
-  apiUsage,
-  countBy,
-  dayOf,
-  syncStats,
-  type ApiUsageStats,
-  type SyncStats,
-} from '../../reports/metrics.js';
-
-const DAY = 86_400_000;
+import { DAY_MS, ENTITIES, apiUsage, countBy, syncStats } from '../../reports/metrics.js';
+import type { PeriodFigures, WeeklyFigures, WeeklySnapshot } from '../../reports/figures.js';
 
 /**
  * The weekly report covers whole UTC days (`api_usage` is kept per day): the seven days before the run's day.
  */
 export function weekEnd(asOf: string): Date {
   return new Date(`${asOf.slice(0, 10)}T00:00:00.000Z`);
-}
-
-/** The figures of one period of the weekly report. */
-export interface PeriodFigures {
-  from: string;
-  to: string;
-  newInstallations: number;
-  tokenRefreshes: Record<string, number>;
-  securityEvents: Record<string, number>;
-  api: ApiUsageStats[];
-  sync: SyncStats[];
-  alertsFired: Record<string, number>;
-  incidentsOpened: Record<string, number>;
-  uptime: UptimeStats[];
-  /** Vendor call latency (`vendor_calls`) per integration and per endpoint group, slowest first, with top errors. */
-  latency: VendorLatency;
-  installs: InstallActivity;
-  incidents: IncidentActivity;
-  alerts: AlertActivity;
-  backups: BackupActivity;
-}
-
-/** Figures that describe a moment (the run's), not a week: last week's come from the previous weekly report. */
-export interface WeeklySnapshot {
-  asOf: string;
-  installations: InstallSnapshot;
-  capacity: CapacitySnapshot;
-  openAlerts: OpenAlert[];
-  backupsConfigured: boolean;
-  lastVerifiedBackup: LastVerifiedBackup | null;
-}
-
-export interface WeeklyFigures {
-  installationsByStatus: Record<string, number>;
-  /** Active tokens expiring within 24 h that no refresh will renew first (see installSnapshot). */
-  tokensExpiring24h: number;
-  thisWeek: PeriodFigures;
-  previousWeek: PeriodFigures;
-  snapshot: WeeklySnapshot;
-  /** The snapshot of the previous weekly report, null when there is none (or it predates snapshots). */
-  previousSnapshot: WeeklySnapshot | null;
-  growth: CapacityGrowth;
-  attention: AttentionItem[];
 }
 
 /** Failed-authentication and token-abuse patterns worth an operator's look. */
@@ -171,7 +96,7 @@ export function createWeeklyRunbookActivities({ pool, config }: Pick<ActivityDep
           WHERE created_at >= $1 AND created_at < $2 GROUP BY type`,
         range,
       ),
-      api: apiUsage(pool, dayOf(from), dayOf(to)),
+      api: apiUsage(pool, from, to),
       sync: syncStats(pool, from, to),
       alertsFired: countBy(
         pool,
@@ -213,16 +138,16 @@ export function createWeeklyRunbookActivities({ pool, config }: Pick<ActivityDep
     async collectWeeklyFigures(input: { asOf: string }): Promise<WeeklyFigures> {
       const end = weekEnd(input.asOf);
       const asOf = new Date(input.asOf);
-      const start = new Date(end.getTime() - 7 * DAY);
+      const start = new Date(end.getTime() - 7 * DAY_MS);
       const [byStatus, now, previousSnapshot, thisWeek, previousWeek, attention] = await Promise.all([
         countBy(pool, 'SELECT status AS key, count(*) AS n FROM hl_installations GROUP BY status', []),
         snapshot(asOf),
         previousWeeklySnapshot(pool, end),
         period(start, end),
-        period(new Date(end.getTime() - 14 * DAY), start),
+        period(new Date(end.getTime() - 14 * DAY_MS), start),
         attentionItems(pool, start, end, asOf, config.api.publicUrl),
       ]);
-      const days = previousSnapshot ? (asOf.getTime() - Date.parse(previousSnapshot.asOf)) / DAY : 0;
+      const days = previousSnapshot ? (asOf.getTime() - Date.parse(previousSnapshot.asOf)) / DAY_MS : 0;
       return {
         installationsByStatus: byStatus,
         tokensExpiring24h: now.installations.tokensNotRefreshed24h,
@@ -260,7 +185,7 @@ export function createWeeklyRunbookActivities({ pool, config }: Pick<ActivityDep
 
     /** Sources with repeated refused requests and installations with repeated failed refreshes, over the week. */
     async flagSecurityPatterns(input: { asOf: string }): Promise<SecurityFlags> {
-      const range = [new Date(weekEnd(input.asOf).getTime() - 7 * DAY), weekEnd(input.asOf)];
+      const range = [new Date(weekEnd(input.asOf).getTime() - 7 * DAY_MS), weekEnd(input.asOf)];
       const { rows: logins } = await pool.query<{ source: string; count: number }>(
         `SELECT coalesce(source_ip, actor, 'unknown') AS source, count(*)::int AS count FROM security_events
           WHERE type = ANY($3) AND created_at >= $1 AND created_at < $2

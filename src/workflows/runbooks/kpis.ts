@@ -1,4 +1,4 @@
-import type { MonthlyFigures } from '../../activities/runbooks/monthly.js';
+import type { MonthlyFigures } from '../../reports/figures.js';
 import type { StepResult } from './steps.js';
 import { KPI_TARGETS } from '../../runbooks/targets.js';
 
