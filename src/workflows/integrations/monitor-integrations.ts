@@ -15,6 +15,7 @@ import { queuesFromMain } from '../queues.js';
 import { type RunStatus, runStatusQuery, type RunStep } from '../run-status.js';
 import { evaluateAlerts } from '../runbooks/alerting.js';
 import { pageOutages } from '../runbooks/outages.js';
+import { timedStep } from '../runbooks/steps.js';
 
 /** The patch that added outage paging to the monitor. */
 export const OUTAGE_PAGING_PATCH = 'monitor-outage-paging';
@@ -94,7 +95,7 @@ async function probeAndPage(state: RunStatus): Promise<HealthCheck[]> {
   state.steps = checks.map(toStep);
   await db.recordHealthChecks({ runId: workflowInfo().runId, checks });
   // Outages page someone: N failed checks in a row open an incident per integration.
-  if (paging) state.steps.push(await pageOutages(checks));
+  if (paging) state.steps.push(await timedStep('outages', () => pageOutages(checks)));
   return checks;
 }
 
@@ -110,7 +111,7 @@ export async function monitorIntegrations(input: MonitorInput = {}): Promise<Run
   setHandler(monitorStatusQuery, () => state);
   if (input.probes !== false) state.health = overallHealth(await probeAndPage(state));
   // Alert rules from the database: a firing rule opens (or merges into) its incident; see runbooks/alerting.ts.
-  if (input.alertRules !== false) state.steps.push(await evaluateAlerts());
+  if (input.alertRules !== false) state.steps.push(await timedStep('alert rules', evaluateAlerts));
 
   state.status = 'completed';
   if (state.health) upsertSearchAttributes([{ key: Health, value: state.health }]);

@@ -8,12 +8,11 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities, ExpiringInstallation } from '../../activities/index.js';
 import type { ZohoProactiveRefresh } from '../../integrations/zoho/access-token.js';
 import { Integration, OpsKind } from '../../temporal/search-attributes.js';
-import { DATABASE_STEP, HANDOFF_STEP } from '../policies.js';
+import { DATABASE_STEP, HANDOFF_STEP, doubling, step } from '../policies.js';
 import { rootCause } from '../failures.js';
 import { queuesFromMain } from '../queues.js';
 
@@ -22,11 +21,7 @@ import { queuesFromMain } from '../queues.js';
  * `nextRetryDelay`) are retried a few times; auth failures (revoked or spent refresh token) are non-retryable by
  * type. Eager dispatch is off so the `highlevel` queue's rate limit covers every call.
  */
-export const TOKEN_REFRESH_STEP = {
-  startToCloseTimeout: '1 minute',
-  allowEagerDispatch: false,
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-} as const satisfies ActivityOptions;
+export const TOKEN_REFRESH_STEP = step('1 minute', doubling('2 seconds', '1 minute', 5), { allowEagerDispatch: false });
 
 /** Installations handled per run before continuing as new, to keep the history short. */
 const PER_RUN = 200;

@@ -1,9 +1,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import { DATABASE_STEP } from '../policies.js';
-import type { RunStep } from '../run-status.js';
-import { HANDOFF_STEP } from '../policies.js';
-import { now } from '../clock.js';
+import { DATABASE_STEP, HANDOFF_STEP } from '../policies.js';
+import type { StepResult } from './steps.js';
 
 const db = proxyActivities<Activities>(DATABASE_STEP);
 const handoff = proxyActivities<Activities>(HANDOFF_STEP);
@@ -13,8 +11,7 @@ const handoff = proxyActivities<Activities>(HANDOFF_STEP);
  * starts firing — the rule id is the dedup key, so a rule has at most one open incident however often it fires —
  * and resolves it when the rule clears and says `auto_resolve`.
  */
-export async function evaluateAlerts(): Promise<RunStep> {
-  const started = now();
+export async function evaluateAlerts(): Promise<StepResult> {
   const evaluations = await db.evaluateAlertRules({ runId: workflowInfo().runId });
   const firing = evaluations.filter((e) => e.state === 'firing');
   for (const e of firing) {
@@ -35,9 +32,7 @@ export async function evaluateAlerts(): Promise<RunStep> {
     }
   }
   return {
-    name: 'alert rules',
     status: firing.length > 0 ? 'warning' : 'ok',
-    durationMs: now() - started,
     summary:
       firing.length === 0
         ? `${evaluations.length} alert rules clear`

@@ -2,8 +2,7 @@ import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, HealthCheck } from '../../activities/index.js';
 import { outageDedupKey } from '../../incidents/outages.js';
 import { DATABASE_STEP, HANDOFF_STEP } from '../policies.js';
-import type { RunStep } from '../run-status.js';
-import { now } from '../clock.js';
+import type { StepResult } from './steps.js';
 
 const db = proxyActivities<Activities>(DATABASE_STEP);
 const handoff = proxyActivities<Activities>(HANDOFF_STEP);
@@ -13,8 +12,7 @@ const handoff = proxyActivities<Activities>(HANDOFF_STEP);
  * carried out — an outage opens one incident (`integration-down:zoho`), grows it each failed check while it lasts,
  * and resolves it after the healthy checks in a row (src/incidents/outages.ts has the rules).
  */
-export async function pageOutages(checks: HealthCheck[]): Promise<RunStep> {
-  const started = now();
+export async function pageOutages(checks: HealthCheck[]): Promise<StepResult> {
   const pages = await db.trackOutages({ runId: workflowInfo().runId, checks });
   for (const page of pages) {
     if (page.action === 'resolve') {
@@ -40,9 +38,7 @@ export async function pageOutages(checks: HealthCheck[]): Promise<RunStep> {
   }
   const open = pages.filter((p) => p.action !== 'resolve');
   return {
-    name: 'outages',
     status: open.length > 0 ? 'failed' : 'ok',
-    durationMs: now() - started,
     summary:
       pages.length === 0
         ? 'no outage to page'

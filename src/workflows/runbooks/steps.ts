@@ -63,6 +63,13 @@ export async function runSteps<const S extends readonly StepDefinition[]>(
   return data as StepData<S>;
 }
 
+/** Runs one step on its own, timed, as a run's `steps` entry (the monitor's paging and alerting steps). */
+export async function timedStep(name: string, run: () => Promise<StepResult>): Promise<RunStep> {
+  const started = now();
+  const { status, summary } = await run();
+  return { name, status, durationMs: now() - started, summary };
+}
+
 /** Any failed step makes the run UNHEALTHY, any warning DEGRADED; otherwise HEALTHY. */
 export function verdictOf(steps: RunStep[]): Verdict {
   if (steps.some((s) => s.status === 'failed')) return 'UNHEALTHY';
