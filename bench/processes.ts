@@ -3,12 +3,11 @@
  * resident memory of a process. Profiling: `--profile <dir>` on any bench command line writes the worker's CPU and
  * heap profiles (`--cpu-prof`, `--heap-prof`) there when it stops.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { freePort } from '../src/dev/ports.js';
+import { entryPointOf, startEntryPoint } from '../test/entry-points.js';
 import { testStack } from '../test/harness.js';
 
 /** Where the running bench was asked to write profiles (`--profile <dir>`), if it was. */
@@ -75,61 +74,43 @@ export async function startWorkerProcess(options: {
   const stack = testStack();
   const profile = profileDir();
   const deployed = deployedWorker();
-  const child = spawn(
-    process.execPath,
-    [
+  if (deployed.args.at(-1) !== entryPointOf('worker'))
+    throw new Error(`the Dockerfile runs ${deployed.args.at(-1)}, not the worker script's ${entryPointOf('worker')}`);
+  const worker = await startEntryPoint({
+    script: 'worker',
+    name: 'worker',
+    ready: 'worker started',
+    nodeFlags: [
       ...(profile ? ['--cpu-prof', '--heap-prof', `--cpu-prof-dir=${profile}`, `--heap-prof-dir=${profile}`] : []),
       ...deployed.args.slice(0, -1),
       ...(options.nodeFlags ?? []),
-      deployed.args.at(-1)!,
     ],
-    {
-      env: {
-        ...process.env,
-        ...deployed.env,
-        TEMPORAL_ADDRESS: stack.temporalAddress,
-        DATABASE_URL: options.databaseUrl,
-        SMTP_URL: stack.smtpUrl,
-        OPSFLOW_TASK_QUEUE_PREFIX: options.idPrefix,
-        OPSFLOW_API_TOKEN: options.apiToken,
-        OPSFLOW_WORKFLOW_BUNDLE: stack.workflowBundlePath,
-        OPSFLOW_DATA_DIR: stack.runDir,
-        OPSFLOW_LOG_LEVEL: 'info',
-        // The SDK's metrics as deployed, on a port of its own: two benchmarks (or a test run) may run at once.
-        OPSFLOW_SDK_METRICS_BIND: `127.0.0.1:${await freePort()}`,
-        ...options.env,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    processEnv: deployed.env,
+    vars: {
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      DATABASE_URL: options.databaseUrl,
+      SMTP_URL: stack.smtpUrl,
+      OPSFLOW_TASK_QUEUE_PREFIX: options.idPrefix,
+      OPSFLOW_API_TOKEN: options.apiToken,
+      OPSFLOW_WORKFLOW_BUNDLE: stack.workflowBundlePath,
+      OPSFLOW_DATA_DIR: stack.runDir,
+      // The SDK's metrics as deployed, on a port of its own: two benchmarks (or a test run) may run at once.
+      OPSFLOW_SDK_METRICS_BIND: `127.0.0.1:${await freePort()}`,
+      ...options.env,
     },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`the worker process exited (${String(code)}) before it started`);
   });
-  const started = (async () => {
-    for await (const line of lines) if (line.includes('"msg":"worker started"')) return;
-    // Output ended without the line: the process is gone (a crash at start), not started.
-    throw new Error('the worker process ended its output before it started');
-  })();
-  await Promise.race([started, exited]);
-  exited.catch(() => undefined);
-  // Keep reading so a full pipe never blocks the worker.
-  child.stdout!.resume();
   let peak: number | undefined;
   const sampler = setInterval(() => {
-    const now = rssMb(child.pid);
+    const now = rssMb(worker.pid);
     if (now !== undefined) peak = Math.max(peak ?? 0, now);
   }, 1000);
   return {
-    child,
-    rssMb: () => rssMb(child.pid),
+    child: worker.child,
+    rssMb: () => rssMb(worker.pid),
     peakRssMb: () => peak,
     async stop() {
       clearInterval(sampler);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const gone = once(child, 'exit');
-      child.kill('SIGTERM');
-      await gone;
+      await worker.stop();
     },
   };
 }

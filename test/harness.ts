@@ -94,6 +94,10 @@ export interface TestEnv {
   stop(): Promise<void>;
 }
 
+/** A simulator option's limits: `true` starts one with its defaults. */
+const limitsOf = <L>(option: boolean | { limits?: L } | undefined): L | undefined =>
+  typeof option === 'object' ? option.limits : undefined;
+
 /**
  * Starts an environment for one test file: its own database and task queues, real workers on the shared Temporal
  * server, and (with `api: true`) the HTTP API on a free port.
@@ -124,18 +128,10 @@ export async function startTestEnv(
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const simLog = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
   const highlevelSimulator = options.highlevelSimulator
-    ? await startHighLevelSimulator({
-        port: 0,
-        log: simLog,
-        limits: typeof options.highlevelSimulator === 'object' ? options.highlevelSimulator.limits : undefined,
-      })
+    ? await startHighLevelSimulator({ port: 0, log: simLog, limits: limitsOf(options.highlevelSimulator) })
     : undefined;
   const zohoSimulator = options.zohoSimulator
-    ? await startZohoSimulator({
-        port: 0,
-        log: simLog,
-        limits: typeof options.zohoSimulator === 'object' ? options.zohoSimulator.limits : undefined,
-      })
+    ? await startZohoSimulator({ port: 0, log: simLog, limits: limitsOf(options.zohoSimulator) })
     : undefined;
   // The SMS API the escalation texts go to (demo mode's simulator), so the monitor's channel probe finds it.
   const sms = await startSmsSimulator({ port: 0, log: simLog });

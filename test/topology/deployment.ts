@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../src/config.js';
 import { freePort } from '../../src/dev/ports.js';
 import { applySchedules, declaredSchedules } from '../../src/schedules.js';
-import { startEntryPoint, type EntryPointProcess } from './processes.js';
+import { startEntryPoint, type EntryPointProcess } from '../entry-points.js';
 
 /** Worker processes by the queue each polls (OPSFLOW_WORKER_QUEUES): the split as deployed. */
 export const DEPLOYED_WORKERS: ReadonlyArray<{ queue: keyof Config['taskQueues']; replicas: number }> = [

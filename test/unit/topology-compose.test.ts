@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config.js';
 import { serverEnvironment, TEMPORAL_DEPLOY_DIR, TEMPORAL_SERVER_VERSION } from '../../src/dev/temporal-server.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { DEPLOYED_WORKERS } from '../topology/deployment.js';
-import { entryPointOf } from '../topology/processes.js';
+import { entryPointOf } from '../entry-points.js';
 
 interface Service {
   image?: string;

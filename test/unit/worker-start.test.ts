@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { deployedWorker } from '../../bench/processes.js';
-import { entryPointOf } from '../topology/processes.js';
+import { entryPointOf } from '../entry-points.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, root), 'utf8');

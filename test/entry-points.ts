@@ -1,7 +1,7 @@
 /**
- * Opsflow's production entry points as child processes of a test, as a deployment runs them: the files of the npm
- * scripts `worker` and `api`, run by this Node with tsx (not through npm, so a signal reaches Opsflow itself), each
- * with the environment a test file's configuration was read from.
+ * Opsflow's production entry points as child processes of a test or benchmark, as a deployment runs them: the files
+ * of the npm scripts `worker` and `api`, run by this Node with tsx (not through npm, so a signal reaches Opsflow
+ * itself), each with the environment a test file's configuration was read from.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
-import { CONFIG_VARIABLES } from '../../src/config.js';
-import { stopOnExit } from '../../src/dev/processes.js';
+import { CONFIG_VARIABLES } from '../src/config.js';
+import { stopOnExit } from '../src/dev/processes.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
+const ROOT = new URL('../', import.meta.url).pathname;
 
 /**
  * The source file an npm script runs (`"worker": "tsx src/main/worker.ts"` gives `src/main/worker.ts`).
@@ -64,6 +64,10 @@ export interface EntryPointOptions {
   ready: string;
   /** Its log lines at this level or above are copied to this process's stderr (TEST_LOG_LEVEL, default warn). */
   echoLevel?: string;
+  /** Node's flags before the entry point (default `--import tsx`): the image's heap bounds, profiling. */
+  nodeFlags?: string[];
+  /** Variables outside the configuration, such as the allocator's `MALLOC_ARENA_MAX`. */
+  processEnv?: Record<string, string>;
 }
 
 /**
@@ -75,9 +79,13 @@ export interface EntryPointOptions {
  */
 export async function startEntryPoint(options: EntryPointOptions): Promise<EntryPointProcess> {
   const { name } = options;
-  const child = spawn(process.execPath, ['--import', 'tsx', entryPointOf(options.script)], {
+  const flags = options.nodeFlags ?? ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...flags, entryPointOf(options.script)], {
     cwd: ROOT,
-    env: environmentOf({ ...options.vars, OPSFLOW_LOG_LEVEL: 'info', OPSFLOW_LOG_FORMAT: 'json' }),
+    env: {
+      ...environmentOf({ ...options.vars, OPSFLOW_LOG_LEVEL: 'info', OPSFLOW_LOG_FORMAT: 'json' }),
+      ...options.processEnv,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   // A test process that ends without stopping it (a failed `before`, an uncaught error) leaves no process behind.
