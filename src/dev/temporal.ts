@@ -286,9 +286,13 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const out = openSync(logFile, 'w');
   const child = spawn(source.path, args, { stdio: ['ignore', out, out], detached: true });
   closeSync(out);
+  /** The log's end, led by a Go panic's first line when it crashed (the stack trace after it fills the end). */
   const logTail = () => {
     try {
-      return readFileSync(logFile, 'utf8').slice(-2000).trim();
+      const text = readFileSync(logFile, 'utf8');
+      const panic = /^panic: .*$/m.exec(text)?.[0];
+      const tail = text.slice(-2000).trim();
+      return panic && !tail.includes(panic) ? `${panic}\n…\n${tail}` : tail;
     } catch {
       return '';
     }
