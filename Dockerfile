@@ -1,14 +1,16 @@
 # Opsflow worker and API image. Build: docker build -t opsflow .
-# Stage 1: dependencies and the prebuilt workflow bundle.
+# Stage 1: dependencies, the compiled sources (`npm run build`: src/ as JavaScript under dist/src/) and the prebuilt
+# workflow bundle; the development dependencies (TypeScript, tsx) stay in this stage.
 FROM node:20.19-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
-RUN npx tsx scripts/build-workflow-bundle.ts dist/workflow-bundle.js \
+RUN npm run build \
+ && npx tsx scripts/build-workflow-bundle.ts dist/workflow-bundle.js \
  && npm prune --omit=dev --ignore-scripts
 
 # Stage 2: pg_dump and pg_restore for the nightly backups, of the major version of the database they dump
@@ -43,16 +45,18 @@ RUN apt-get update \
  && install -d -o node -g node -m 0700 /backups
 COPY --from=pgclient /opt/pgclient /opt/pgclient
 WORKDIR /app
+# The compiled sources and the bundle; package.json marks them ES modules and is where the code finds the migrations
+# (src/paths.ts). No TypeScript sources: the worker loads the bundle (OPSFLOW_WORKFLOW_BUNDLE), not src/workflows.
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/package.json /app/tsconfig.json ./
-COPY --from=build /app/src ./src
+COPY --from=build /app/package.json ./
 COPY --from=build /app/migrations ./migrations
 USER node
 EXPOSE 3000 9464
-# The worker by default (the API service runs `node_modules/.bin/tsx src/main/api.ts`): one Node process with tsx
-# loaded in it (the tsx CLI would run a second Node process to relay signals), its V8 heap bounded so that garbage is
-# collected before the process grows: V8 sizes its heap from the machine's memory and gave nothing back, and a young
-# generation of 4 MB instead of 16 MB per isolate (the main thread and the workflow thread) keeps the worker's
-# resident memory within what docs/benchmarks.md measures. bench/processes.ts starts the worker from this line.
-CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=4", "--import", "tsx", "src/main/worker.ts"]
+# The worker by default (the API service runs `node dist/src/main/api.js`): compiled JavaScript in one Node process,
+# no TypeScript loader (whose thread, transform caches and source maps cost the worker 20-30 MB), its V8 heap bounded
+# so that garbage is collected before the process grows: V8 sizes its heap from the machine's memory and gave nothing
+# back, and a young generation of 4 MB instead of 16 MB per isolate (the main thread and the workflow thread) keeps
+# the worker's resident memory within what docs/benchmarks.md measures. bench/processes.ts starts the worker from
+# this line.
+CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=4", "dist/src/main/worker.js"]

@@ -1,19 +1,33 @@
 /**
- * Benchmark helpers: the production worker entrypoint (`src/main/worker.ts`) in its own process, as deployed, and the
- * resident memory of a process. Profiling: `--profile <dir>` on any bench command line writes the worker's CPU and
- * heap profiles (`--cpu-prof`, `--heap-prof`) there when it stops.
+ * Benchmark helpers: the production worker entrypoint (`src/main/worker.ts`, compiled) in its own process, as
+ * deployed, and the resident memory of a process. Profiling: `--profile <dir>` on any bench command line writes the
+ * worker's CPU and heap profiles (`--cpu-prof`, `--heap-prof`) there when it stops.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { freePort } from '../src/dev/ports.js';
-import { entryPointOf, startEntryPoint } from '../test/entry-points.js';
+import {
+  BUILD_DIR,
+  buildEntryPoints,
+  compiledEntryPoint,
+  entryPointOf,
+  startEntryPoint,
+} from '../test/entry-points.js';
 import { testStack } from '../test/harness.js';
 
 /** Where the running bench was asked to write profiles (`--profile <dir>`), if it was. */
 export function profileDir(): string | undefined {
   const at = process.argv.indexOf('--profile');
   return at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]!) : undefined;
+}
+
+/**
+ * `--worker-source` on a bench command line: the worker runs from its TypeScript sources with tsx loaded in it, as the
+ * image did before it ran compiled JavaScript, with the image's flags otherwise; to compare the two.
+ */
+export function workerFromSource(): boolean {
+  return process.argv.includes('--worker-source');
 }
 
 /** Resident set size of a process in MB, from /proc (Linux); undefined elsewhere or once it has exited. */
@@ -29,15 +43,15 @@ export function rssMb(pid: number | undefined = process.pid): number | undefined
 
 /** The worker process as the image starts it: its Node flags and entry point, and the allocator's environment. */
 export interface DeployedWorker {
-  /** The Dockerfile's `CMD ["node", ...args]` without `node`: heap bounds, the tsx loader, the entry point. */
+  /** The Dockerfile's `CMD ["node", ...args]` without `node`: heap bounds, the compiled entry point. */
   args: string[];
   /** The image's `MALLOC_ARENA_MAX`, when it sets one. */
   env: Record<string, string>;
 }
 
 /**
- * The worker as the image runs it, read from the Dockerfile, so the bench starts it with the same heap bounds,
- * loader and allocator settings as production.
+ * The worker as the image runs it, read from the Dockerfile, so the bench starts the same file with the same heap
+ * bounds and allocator settings as production.
  */
 export function deployedWorker(
   dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'),
@@ -50,6 +64,31 @@ export function deployedWorker(
   return { args: argv.slice(1) as string[], env: arenas ? { MALLOC_ARENA_MAX: arenas } : {} };
 }
 
+const ROOT = new URL('../', import.meta.url).pathname;
+
+/**
+ * True when every source file under `src/` has its compiled file in the build directory, written after it: what the
+ * image would run is what the bench runs.
+ */
+export function buildIsCurrent(outDir = BUILD_DIR): boolean {
+  const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+    f.endsWith('.ts'),
+  );
+  return sources.every((file) => {
+    const source = join('src', file);
+    const compiled = statSync(resolve(ROOT, compiledEntryPoint(source, outDir)), { throwIfNoEntry: false });
+    return compiled !== undefined && compiled.mtimeMs >= statSync(join(ROOT, source)).mtimeMs;
+  });
+}
+
+/** Builds the compiled sources (`npm run build`) when they are missing or older than the sources. */
+export async function ensureBuilt(): Promise<void> {
+  if (buildIsCurrent()) return;
+  const started = Date.now();
+  await buildEntryPoints();
+  console.log(`compiled src/ into ${BUILD_DIR}/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 export interface WorkerProcess {
   child: ChildProcess;
   /** The worker's RSS now, in MB. */
@@ -60,8 +99,9 @@ export interface WorkerProcess {
 }
 
 /**
- * Starts the production worker entrypoint as the image does (`deployedWorker`) on a database and task-queue prefix
- * of the private stack; resolves once it polls. `env` adds variables (escalation recipients, policy, worker tuning).
+ * Starts the production worker entrypoint as the image does (`deployedWorker`: the compiled file, built first when it
+ * is missing or older than its source) on a database and task-queue prefix of the private stack; resolves once it
+ * polls. `env` adds variables (escalation recipients, policy, worker tuning).
  */
 export async function startWorkerProcess(options: {
   databaseUrl: string;
@@ -74,15 +114,20 @@ export async function startWorkerProcess(options: {
   const stack = testStack();
   const profile = profileDir();
   const deployed = deployedWorker();
-  if (deployed.args.at(-1) !== entryPointOf('worker'))
-    throw new Error(`the Dockerfile runs ${deployed.args.at(-1)}, not the worker script's ${entryPointOf('worker')}`);
+  const entry = compiledEntryPoint(entryPointOf('worker'));
+  if (deployed.args.at(-1) !== entry)
+    throw new Error(`the Dockerfile runs ${deployed.args.at(-1)}, not the worker script's compiled ${entry}`);
+  const fromSource = workerFromSource();
+  if (!fromSource) await ensureBuilt();
   const worker = await startEntryPoint({
     script: 'worker',
+    file: fromSource ? entryPointOf('worker') : entry,
     name: 'worker',
     ready: 'worker started',
     nodeFlags: [
       ...(profile ? ['--cpu-prof', '--heap-prof', `--cpu-prof-dir=${profile}`, `--heap-prof-dir=${profile}`] : []),
       ...deployed.args.slice(0, -1),
+      ...(fromSource ? ['--import', 'tsx'] : []),
       ...(options.nodeFlags ?? []),
     ],
     processEnv: deployed.env,

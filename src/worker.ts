@@ -6,16 +6,19 @@ import {
   type LogLevel,
   type LogMetadata,
 } from '@temporalio/worker';
-import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { packagePath } from './paths.js';
 import type { Shutdown } from './shutdown.js';
 import { payloadCodecsFor } from './temporal/codec.js';
 import { activityLogContext } from './temporal/log-context.js';
 
-/** Source of the workflow code: the TypeScript sources (bundled at start) or a prebuilt bundle. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+/**
+ * The workflow sources, bundled at start when no prebuilt bundle is given: the TypeScript files, also when the worker
+ * runs compiled (the image sets `OPSFLOW_WORKFLOW_BUNDLE` and ships no sources).
+ */
+export const WORKFLOWS_PATH = packagePath('src', 'workflows', 'index.ts');
 
 export interface WorkerSetup {
   config: Config;

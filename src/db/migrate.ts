@@ -1,10 +1,10 @@
 import { runner } from 'node-pg-migrate';
 import type { ClientBase } from 'pg';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logger.js';
+import { packagePath } from '../paths.js';
 
 /** The versioned SQL migrations shipped with Opsflow. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+export const MIGRATIONS_DIR = packagePath('migrations');
 
 /**
  * Applies every pending migration, holding node-pg-migrate's advisory lock so concurrent starts are safe: a process

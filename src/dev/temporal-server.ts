@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
+import { packagePath } from '../paths.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../temporal/search-attributes.js';
 import { isPortFree } from './ports.js';
 import { stopChild, stopOnExit, type StopStep } from './processes.js';
@@ -17,7 +18,7 @@ import { findTemporalCli, goInstall, waitForTemporal, type DevServer } from './t
 export const TEMPORAL_SERVER_VERSION = 'v1.28.1';
 const SERVER_MODULE = 'go.temporal.io/server';
 /** The repository's Temporal configuration: the server config, its dynamic config and the setup scripts. */
-export const TEMPORAL_DEPLOY_DIR = new URL('../../deploy/temporal/', import.meta.url).pathname;
+export const TEMPORAL_DEPLOY_DIR = packagePath('deploy', 'temporal');
 
 const ADVICE = 'Install Go (the server is built from source once), or run the compose stack (docs/production.md).';
 

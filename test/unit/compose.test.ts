@@ -124,8 +124,8 @@ describe('docker-compose.yml', () => {
     }
     const command = String(services['temporal-search-attributes']!.command);
     for (const key of CUSTOM_SEARCH_ATTRIBUTES) assert.match(command, new RegExp(`\\b${key.name}\\b`));
-    assert.match(String(services.worker!.command), /src\/main\/worker\.ts/);
-    assert.match(String(services.api!.command), /src\/main\/api\.ts/);
+    assert.match(String(services.worker!.command), /dist\/src\/main\/worker\.js/);
+    assert.match(String(services.api!.command), /dist\/src\/main\/api\.js/);
   });
 
   it('builds an image with a prebuilt workflow bundle that runs as a non-root user', () => {

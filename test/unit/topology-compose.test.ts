@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config.js';
 import { serverEnvironment, TEMPORAL_DEPLOY_DIR, TEMPORAL_SERVER_VERSION } from '../../src/dev/temporal-server.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { DEPLOYED_WORKERS } from '../topology/deployment.js';
-import { entryPointOf } from '../entry-points.js';
+import { compiledEntryPoint, entryPointOf } from '../entry-points.js';
 
 interface Service {
   image?: string;
@@ -64,7 +64,7 @@ function testedPostgresMajor(): number {
 
 /** The compose services that run the worker entry point, with the environment they share less the queue. */
 function workerServices(): Array<{ name: string; queues: string; replicas: number; rest: Record<string, unknown> }> {
-  const entry = entryPointOf('worker');
+  const entry = compiledEntryPoint(entryPointOf('worker'));
   return Object.entries(services)
     .filter(([, s]) => s.command?.includes(entry))
     .map(([name, s]) => {
@@ -157,7 +157,7 @@ describe('docker-compose.yml against the tested Temporal topology', () => {
       Object.fromEntries(workers.map((w) => [w.queues, replicas(w.queues)])),
       Object.fromEntries(DEPLOYED_WORKERS.map(({ queue, replicas: n }) => [queue, n])),
     );
-    assert.deepEqual(services.api!.command?.slice(-1), [entryPointOf('api')]);
+    assert.deepEqual(services.api!.command?.slice(-1), [compiledEntryPoint(entryPointOf('api'))]);
   });
 
   it('runs PostgreSQL of the major version the suites ran on, with its data where that image keeps it', () => {
