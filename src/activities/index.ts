@@ -20,7 +20,7 @@ export type { ActivityDeps } from './deps.js';
 export type { HealthCheck, HealthStatus } from './integrations/health.js';
 export type { ExpiringInstallation, RefreshOutcome } from './integrations/tokens.js';
 export type { Delivery, NotificationMessage } from '../notifications/types.js';
-export type { ActiveMaintenanceWindow } from './incidents/incidents.js';
+export type { ActiveMaintenanceWindow } from '../incidents/maintenance.js';
 export type { OpenIncidentResult } from '../incidents/open.js';
 export type { OutagePage } from './incidents/outages.js';
 

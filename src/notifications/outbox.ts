@@ -75,3 +75,17 @@ export async function sendOnce(
     db.release();
   }
 }
+
+/**
+ * Whether any recipient's copy of a message has gone out: its outbox rows are keyed `<idempotencyKey>/<channel>/<to>`.
+ *
+ * @example
+ * if (await anyCopySent(pool, notice.idempotencyKey)) await notifier.send(notice); // finish what was begun
+ */
+export async function anyCopySent(pool: Pool, idempotencyKey: string): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `SELECT 1 FROM notifications WHERE starts_with(idempotency_key, $1 || '/') AND status = 'sent' LIMIT 1`,
+    [idempotencyKey],
+  );
+  return (rowCount ?? 0) > 0;
+}

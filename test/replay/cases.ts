@@ -307,6 +307,29 @@ export const REPLAY_CASES: ReplayCase[] = [
     },
   },
   {
+    workflow: 'escalateIncident',
+    name: 'hold-in-notice',
+    kind: 'incident',
+    // The notice activity looks up maintenance windows (patch incident-hold-in-notice): a window opened after the
+    // first notice holds the deadline; once it ends level 1 is notified again, then the next deadline escalates.
+    args: [incidentInput('replay-5', { ackTimeoutSeconds: 2 })],
+    drive: async (handle, env) => {
+      const first = await eventually(async () => {
+        const s = await incidentState(handle);
+        return s.nextDeadline ? s : undefined;
+      });
+      await env.pool.query(
+        `INSERT INTO maintenance_windows (id, starts_at, ends_at, reason, sources, created_by)
+         VALUES ('mw-replay-5', now() - interval '1 second', $1, 'replay fixture', ARRAY['replay'], 'test')`,
+        [new Date(Date.parse(first.nextDeadline!) + 2000)],
+      );
+      await incidentReaches(handle, 'the hold', (s) => s.pausedBy !== undefined);
+      await incidentReaches(handle, 'level 2 after the hold', (s) => s.level >= 2);
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'frank' }] });
+      await handle.executeUpdate(resolveUpdate, { args: [{ by: 'frank', ...POSTMORTEM }] });
+    },
+  },
+  {
     workflow: 'backfill',
     name: 'zoho-dry-run',
     kind: 'backfill',

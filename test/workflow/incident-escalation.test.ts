@@ -190,6 +190,51 @@ describe('incident escalation', () => {
       .executeUpdate(resolveUpdate, { args: [{ by: 'dave', ...postmortem }] });
   });
 
+  it('holds a deadline that falls in a maintenance window: no notice, the level stays, the same level again after', async () => {
+    const source = `deadline-window-${run}`;
+    const incident = await open(`Window at the deadline ${run}`, { source, ackTimeoutSeconds: 3 });
+    const waiting = await eventually(async () => {
+      const s = await state(incident.workflowId);
+      return notified(s, 1).length > 0 && s.nextDeadline ? s : undefined;
+    });
+    // A window opened after the first notice, ending 3 s after the deadline: the notice activity finds it.
+    const endsAt = new Date(Date.parse(waiting.nextDeadline!) + 3000);
+    await env.pool.query(
+      `INSERT INTO maintenance_windows (id, starts_at, ends_at, reason, sources, created_by)
+       VALUES ($1, now() - interval '1 second', $2, 'failover drill', ARRAY[$3], 'test')`,
+      [`mw-deadline-${run}`, endsAt, source],
+    );
+    const held = await eventually(async () => {
+      const s = await state(incident.workflowId);
+      return s.pausedBy ? s : undefined;
+    });
+    assert.equal(held.pausedBy, `maintenance window mw-deadline-${run}`);
+    assert.equal(held.level, 1, 'a held deadline does not escalate');
+    assert.equal(notified(held, 2).length, 0);
+    assert.equal(held.rounds[2], 0);
+
+    const again = await eventually(
+      async () => {
+        const s = await state(incident.workflowId);
+        return notified(s, 1).length > notified(waiting, 1).length ? s : undefined;
+      },
+      20_000,
+      'level 1 notified again once the window ended',
+    );
+    const repeat = notified(again, 1).at(-1)!;
+    assert.ok(Date.parse(repeat.at) >= endsAt.getTime(), 'the held notice waited for the window to end');
+    const types = again.timeline.map((e) => e.type);
+    const pausedAt = types.indexOf('paused');
+    assert.ok(pausedAt > 0 && pausedAt < types.indexOf('resumed'));
+    assert.ok(!types.slice(pausedAt).includes('escalated'), 'the level moved during the hold');
+    const mail = await byTitle(ops, `Window at the deadline ${run}`);
+    assert.equal(mail.filter((m) => m.subject.includes('repeat 1')).length, 1, 'the repeat went out once');
+    assert.equal((await byTitle(eng, `Window at the deadline ${run}`)).length, 0, 'nothing reached level 2 meanwhile');
+    await env.client.workflow
+      .getHandle(incident.workflowId)
+      .executeUpdate(resolveUpdate, { args: [{ by: 'dave', ...postmortem }] });
+  });
+
   it('still escalates after the worker is killed mid-wait, and sends nothing twice', async () => {
     const title = `Worker restart ${run}`;
     const incident = await open(title, { ackTimeoutSeconds: 3 });

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Pool } from '../../db/pool.js';
+import { activeMaintenanceWindow, type ActiveMaintenanceWindow, type HoldScope } from '../../incidents/maintenance.js';
 import { openIncident, type OpenIncidentResult } from '../../incidents/open.js';
 import type { IncidentState, IncidentTrigger } from '../../incidents/types.js';
 import type { ActivityDeps } from '../deps.js';
@@ -9,13 +10,6 @@ import { resolveUpdate } from '../../incidents/messages.js';
 /** How long an internal open waits for the new incident's row, and how often it looks. */
 const MIRROR_WAIT_MS = 20_000;
 const MIRROR_POLL_MS = 50;
-
-/** An active maintenance window, as the escalation sees it. */
-export interface ActiveMaintenanceWindow {
-  id: string;
-  endsAt: string;
-  reason: string;
-}
 
 /** The postmortem an automatic resolution writes (the `resolve` update's fields). */
 export interface AutomaticResolution {
@@ -104,20 +98,8 @@ export function createIncidentActivities({ pool, client, config }: Pick<Activity
     },
 
     /** The maintenance window covering this incident right now, if any (the latest-ending one). */
-    async activeMaintenanceWindow(input: {
-      severity: string;
-      source?: string;
-    }): Promise<ActiveMaintenanceWindow | null> {
-      const { rows } = await pool.query<{ id: string; ends_at: Date; reason: string }>(
-        `SELECT id, ends_at, reason FROM maintenance_windows
-         WHERE starts_at <= now() AND ends_at > now()
-           AND (severities IS NULL OR $1 = ANY (severities))
-           AND (sources IS NULL OR $2::text = ANY (sources))
-         ORDER BY ends_at DESC LIMIT 1`,
-        [input.severity, input.source ?? null],
-      );
-      const w = rows[0];
-      return w ? { id: w.id, endsAt: w.ends_at.toISOString(), reason: w.reason } : null;
+    activeMaintenanceWindow(input: HoldScope): Promise<ActiveMaintenanceWindow | null> {
+      return activeMaintenanceWindow(pool, input);
     },
 
     /**

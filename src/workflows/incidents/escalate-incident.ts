@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { failureMessage } from '../failures.js';
-import type { Activities } from '../../activities/index.js';
+import type { ActiveMaintenanceWindow, Activities } from '../../activities/index.js';
 import { quietUntil } from '../../incidents/policy.js';
 import { now } from '../clock.js';
 import { registerHandlers, setStatus, type Control } from './handlers.js';
@@ -34,6 +34,12 @@ const localDb = proxyLocalActivities<Activities>(DATABASE_STEP);
 const LOCAL_DB_STEPS = 'incident-local-db-steps';
 const dbSteps = () => (patched(LOCAL_DB_STEPS) ? localDb : db);
 /**
+ * The notice activity looks the maintenance window up itself as it sends (`sendIncidentNotice`), so a deadline is
+ * one workflow task and one activity: no look-up round inside the task before the notice. The level moves, and a
+ * hold ends, once the notice is out; a window holds it as the look-up did. Histories from before keep the look-up.
+ */
+const HOLD_IN_NOTICE = 'incident-hold-in-notice';
+/**
  * A notice in flight when someone acknowledges is cancelled: no retry starts after the acknowledgement, and the
  * acknowledgement waits for the attempt under way (seconds) so its answer comes after the last send.
  */
@@ -50,6 +56,12 @@ const HOLD_RECHECK_MS = 60_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Why escalation waits, and until when. */
+interface Hold {
+  by: string;
+  until: number;
+}
+
 /**
  * One incident, from open to resolved: notifies escalation level 1 (operations: email and webhook), then level 2
  * (engineering: adds SMS) and level 3 (management/vendor: everyone) each time the time to acknowledge runs out,
@@ -62,6 +74,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export async function escalateIncident(input: EscalateIncidentInput): Promise<IncidentState> {
   const { policy } = input;
+  // Asked once, first thing: asked later, its marker followed a local activity's in the same workflow task, and
+  // replaying that history failed as nondeterministic (the marker met no command; test: a worker restart mid-wait).
+  const windowInNotice = patched(HOLD_IN_NOTICE);
   const s = input.state ?? initialState(input, workflowInfo().workflowId, now());
   const control: Control = { notifying: false, escalateNow: false };
   registerHandlers(s, control);
@@ -89,32 +104,43 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
     return !woke;
   };
 
+  const holdScope = { severity: s.severity, source: s.source };
+  const windowHold = (window: ActiveMaintenanceWindow, t: number): Hold => ({
+    by: `maintenance window ${window.id}`,
+    until: Math.min(Date.parse(window.endsAt), t + HOLD_RECHECK_MS),
+  });
+
   /**
    * Why escalation must wait right now, if it must. Maintenance windows are checked through an activity at each
    * deadline rather than signalled by the API: a window created before the incident opened, changed or deleted
    * early is seen without fanning signals out to every open incident, and a missed signal cannot page anyone.
    */
-  const currentHold = async (): Promise<{ by: string; until: number } | undefined> => {
+  const currentHold = async (windows = true): Promise<Hold | undefined> => {
     const t = now();
     const snoozed = snoozedUntil(s, t);
     if (snoozed) return { by: 'snooze', until: snoozed };
-    const window = await dbSteps().activeMaintenanceWindow({ severity: s.severity, source: s.source });
-    if (window)
-      return { by: `maintenance window ${window.id}`, until: Math.min(Date.parse(window.endsAt), t + HOLD_RECHECK_MS) };
+    const window = windows ? await dbSteps().activeMaintenanceWindow(holdScope) : null;
+    if (window) return windowHold(window, t);
     const quiet = policy.quiet && policy.quietHours ? quietUntil(t, policy.quietHours) : undefined;
     return quiet ? { by: 'quiet hours', until: quiet } : undefined;
   };
 
-  /** The next level, or the same level once more, or nothing more once its repeats are used up. */
-  const advance = () => {
-    if (s.level < policy.levels) {
+  /** What `advance` does next: the next level, the same level once more, or nothing more once its repeats are used up. */
+  const nextStep = (forced: boolean): 'escalated' | 'repeated' | 'exhausted' => {
+    if (s.level < policy.levels) return 'escalated';
+    return (s.rounds[s.level] ?? 0) <= policy.repeats || forced ? 'repeated' : 'exhausted';
+  };
+
+  const advance = (t: number, forced: boolean) => {
+    const step = nextStep(forced);
+    if (step === 'escalated') {
       s.level = (s.level + 1) as IncidentState['level'];
-      record(s, now(), { type: 'escalated', level: s.level });
-    } else if ((s.rounds[s.level] ?? 0) <= policy.repeats || control.escalateNow) {
-      record(s, now(), { type: 'repeated', level: s.level, message: `repeat ${s.rounds[s.level]}` });
+      record(s, t, { type: 'escalated', level: s.level });
+    } else if (step === 'repeated') {
+      record(s, t, { type: 'repeated', level: s.level, message: `repeat ${s.rounds[s.level]}` });
     } else {
       s.exhausted = true;
-      record(s, now(), {
+      record(s, t, {
         type: 'exhausted',
         level: s.level,
         message: `level ${s.level} repeated ${policy.repeats} time(s)`,
@@ -122,33 +148,55 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
     }
   };
 
-  const sendNotice = async (dueAt: number) => {
+  /**
+   * Sends the notice of `s`'s level, due since `next.dueAt`. With `held` (since HOLD_IN_NOTICE) the activity checks the maintenance window
+   * and the notice is of `held.level`; `held.sending` applies what sending it means (the level moving, a hold ending)
+   * unless a window held it, before the outcome is recorded. Answers the window that held it, if one did.
+   */
+  const sendNotice = async (held?: {
+    level: IncidentState['level'];
+    sending: () => void;
+  }): Promise<ActiveMaintenanceWindow | undefined> => {
     // Checked right before sending, and handlers wait while it is in flight: nothing goes out after an ack.
-    if (s.status !== 'open') return;
+    if (s.status !== 'open') return undefined;
     control.notifying = true;
     const scope = new CancellationScope();
     control.cancelNotice = () => scope.cancel();
+    let heldBy: ActiveMaintenanceWindow | undefined;
     try {
-      const notice = noticeOf(s, input.incidentUrl);
-      const deliveries = await scope.run(() => notify.sendNotification(notice));
-      for (const d of deliveries) {
-        record(s, now(), {
-          type: d.status === 'failed' ? 'notification-failed' : 'notified',
-          level: s.level,
-          channel: d.channel,
-          target: d.target,
-          dueAt: iso(dueAt),
-          message: d.error,
-        });
+      const result = held
+        ? await scope.run(() =>
+            notify.sendIncidentNotice({
+              notice: noticeOf({ ...s, level: held.level }, input.incidentUrl),
+              holdFor: holdScope,
+            }),
+          )
+        : { deliveries: await scope.run(() => notify.sendNotification(noticeOf(s, input.incidentUrl))) };
+      heldBy = result.heldBy;
+      if (!result.heldBy) {
+        held?.sending();
+        for (const d of result.deliveries) {
+          record(s, now(), {
+            type: d.status === 'failed' ? 'notification-failed' : 'notified',
+            level: s.level,
+            channel: d.channel,
+            target: d.target,
+            dueAt: iso(next.dueAt),
+            message: d.error,
+          });
+        }
       }
     } catch (err) {
+      // not sent, or not known to be: the level moves as it would have, and the failure is on the timeline
+      held?.sending();
       const cause = failureMessage(err);
-      record(s, now(), { type: 'notification-failed', level: s.level, dueAt: iso(dueAt), message: cause });
+      record(s, now(), { type: 'notification-failed', level: s.level, dueAt: iso(next.dueAt), message: cause });
     } finally {
-      s.rounds[s.level] = (s.rounds[s.level] ?? 0) + 1;
+      if (!heldBy) s.rounds[s.level] = (s.rounds[s.level] ?? 0) + 1;
       control.notifying = false;
       control.cancelNotice = undefined;
     }
+    return heldBy;
   };
 
   /** Acknowledged: waits for the resolution; past the policy's time to resolve, the incident opens again. */
@@ -180,40 +228,59 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
     }
   };
 
+  /** Pauses for a hold (snooze, maintenance window, quiet hours); the deadline that passed re-notifies the same level. */
+  const pause = async (hold: Hold) => {
+    if (s.pausedBy !== hold.by) record(s, now(), { type: 'paused', message: `${hold.by} until ${iso(hold.until)}` });
+    s.pausedBy = hold.by;
+    s.pausedUntil = iso(hold.until);
+    // the deadline that passed during the hold re-notifies the same level afterwards; it does not escalate
+    next.escalate = false;
+    await waitUntil(hold.until);
+  };
+
+  /** A hold is over at `t`: the notice it held is due from then. */
+  const resume = (t: number) => {
+    record(s, t, { type: 'resumed', message: `${s.pausedBy} over` });
+    [s.pausedBy, s.pausedUntil] = [undefined, undefined];
+    next.dueAt = t;
+  };
+
   /** Sends the next notice, escalating first if due, unless a hold (snooze, maintenance, quiet hours) defers it. */
   const notifyLevel = async () => {
     const asked = control.escalateNow;
     if (!asked) {
-      const hold = await currentHold();
-      if (hold) {
-        if (s.pausedBy !== hold.by)
-          record(s, now(), { type: 'paused', message: `${hold.by} until ${iso(hold.until)}` });
-        s.pausedBy = hold.by;
-        s.pausedUntil = iso(hold.until);
-        // the deadline that passed during the hold re-notifies the same level afterwards; it does not escalate
-        next.escalate = false;
-        await waitUntil(hold.until);
-        return;
-      }
-      if (s.pausedBy) {
-        record(s, now(), { type: 'resumed', message: `${s.pausedBy} over` });
-        [s.pausedBy, s.pausedUntil] = [undefined, undefined];
-        next.dueAt = now();
-      }
+      const hold = await currentHold(!windowInNotice);
+      if (hold) return pause(hold);
+      if (s.pausedBy && !windowInNotice) resume(now());
     }
     // an escalation asked for while the hold was being checked counts too
     const escalating = asked || control.escalateNow;
-    if (next.escalate || escalating) {
-      s.exhausted = false;
-      advance();
-      if (escalating) next.dueAt = now();
-    }
+    const advancing = next.escalate || escalating;
+    const t = now();
+    /** Sending the notice: a hold is over, and the level moves first if due. */
+    const sending = () => {
+      if (!asked && s.pausedBy) resume(t);
+      if (advancing) {
+        s.exhausted = false;
+        advance(t, escalating);
+        if (escalating) next.dueAt = t;
+      }
+    };
     next.escalate = false;
     control.escalateNow = false;
-    if (!s.exhausted) {
-      await sendNotice(next.dueAt);
-      if (s.status === 'open') s.nextDeadline = iso(now() + ackMs);
+    const step = advancing ? nextStep(escalating) : undefined;
+    if (windowInNotice && !asked && step !== 'exhausted') {
+      const level = step === 'escalated' ? ((s.level + 1) as IncidentState['level']) : s.level;
+      const window = await sendNotice({ level, sending });
+      if (window) return pause(windowHold(window, now()));
+    } else {
+      // exhausting the levels notifies no one, so a maintenance window is looked up first (as before the patch)
+      const window = windowInNotice && !asked ? await dbSteps().activeMaintenanceWindow(holdScope) : null;
+      if (window) return pause(windowHold(window, now()));
+      sending();
+      if (!s.exhausted) await sendNotice();
     }
+    if (!s.exhausted && s.status === 'open') s.nextDeadline = iso(now() + ackMs);
     await mirror();
   };
 
