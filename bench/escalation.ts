@@ -47,6 +47,8 @@ export interface EscalationRun {
   missed: number;
   /** Level-2 notices sent more than once for one incident (must be 0). */
   duplicates: number;
+  /** Why level-2 notices were recorded as failed: the timeline's failure messages (digits folded), with counts. */
+  failures: Record<string, number>;
   /** Where the last incident's level-2 escalation spent its time: each history event after the deadline's timer. */
   trace: Array<{ event: string; afterTimerMs: number }>;
   /**
@@ -161,6 +163,12 @@ export async function measure(count: number, rate = RATE, workerHeapMb?: number)
       const first = [...perIncident.values()].map((ms) => ms[0]!);
       const lateness = first.map((m) => m.sent).sort((a, b) => a - b);
       const recorded = first.map((m) => m.recorded).sort((a, b) => a - b);
+      const { rows: failed } = await env.pool.query<{ why: string; n: string }>(
+        `SELECT regexp_replace(left(coalesce(e->>'message', 'no message'), 160), '[0-9]+', 'N', 'g') AS why, count(*) AS n
+           FROM incidents i CROSS JOIN LATERAL jsonb_array_elements(i.timeline) e
+          WHERE e->>'type' = 'notification-failed' AND (e->>'level')::int = 2
+          GROUP BY 1 ORDER BY 2 DESC LIMIT 5`,
+      );
       const trace = await escalationTrace(env.client, `${env.config.idPrefix}incident-bench-${tag}-${count - 1}`);
       return {
         incidents: count,
@@ -179,6 +187,7 @@ export async function measure(count: number, rate = RATE, workerHeapMb?: number)
         escalated: perIncident.size,
         missed: count - perIncident.size,
         duplicates: [...perIncident.values()].filter((ms) => ms.length > 1).length,
+        failures: Object.fromEntries(failed.map((f) => [f.why, Number(f.n)])),
         trace,
         cpuSeconds: { opening: cpuSpent(cpuAtStart, cpuOpened), escalating: cpuSpent(cpuOpened, cpuEscalated) },
         workerRssMb: worker.rssMb(),

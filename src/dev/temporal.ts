@@ -272,6 +272,10 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     // Search attributes become usable in queries as soon as they are registered.
     '--dynamic-config-value',
     'system.forceSearchAttributesCacheRefreshOnRead=true',
+    // As deploy/temporal/dynamicconfig.yaml: an activity scheduled by a workflow task goes back to the worker that
+    // completed it, when that worker has a free slot, without a round through the task queue.
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
     ...searchAttributes.flatMap((sa) => ['--search-attribute', sa]),
     // The Web UI decodes encrypted payloads through Opsflow's codec endpoint.
     ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
