@@ -36,7 +36,9 @@ const dbSteps = () => (patched(LOCAL_DB_STEPS) ? localDb : db);
 /**
  * The notice activity looks the maintenance window up itself as it sends (`sendIncidentNotice`), so a deadline is
  * one workflow task and one activity: no look-up round inside the task before the notice. The level moves, and a
- * hold ends, once the notice is out; a window holds it as the look-up did. Histories from before keep the look-up.
+ * hold ends, once the notice is out; a window holds it as the look-up did. Snooze and quiet hours are known to the
+ * workflow and still hold it first, so a window during quiet hours now pauses the incident as "quiet hours" (before,
+ * as the window). Histories from before keep the look-up.
  */
 const HOLD_IN_NOTICE = 'incident-hold-in-notice';
 /**
