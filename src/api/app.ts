@@ -37,9 +37,10 @@ const PUBLIC_PATHS = new Set([
 ]);
 
 /**
- * How much of an oversized body is read and dropped before the 413 goes out, and for how long. A client still sending
- * when the answer comes has its upload reset and sees a broken connection instead of the 413 (the Node adapter waits
- * only half a second for the rest); read to the end, it gets the answer. Past these bounds the 413 goes out anyway.
+ * How much of a body no one read is read and dropped before the answer goes out (an oversized one before its 413, a
+ * body sent to a route that takes none, one refused before it was parsed), and for how long. A client still sending
+ * when the answer comes has its upload reset and sees a broken connection instead of the answer (the Node adapter
+ * waits only half a second for the rest); read to the end, it gets the answer. Past these bounds it goes out anyway.
  */
 const DISCARD_BYTES = 16 * 1024 * 1024;
 const DISCARD_MS = 10_000;
@@ -82,6 +83,11 @@ export function createApp(deps: ApiDeps) {
   });
   app.onError(errorHandler(deps.log));
   app.notFound(notFoundHandler);
+  // Outermost: whatever the answer, a body the route left unread is read to its end first (discardBody).
+  app.use('*', async (c, next) => {
+    await next();
+    await discardBody(c.req.raw);
+  });
   const metrics = createApiMetrics();
   app.use('*', requestMetrics(metrics, deps.log));
   app.use('/codec/*', codecCors(deps.config));

@@ -170,16 +170,15 @@ describe('malformed requests against every documented route', () => {
     assert.equal(await healthStatus(env.api!.url), 200, 'health after every malformed request');
   });
 
-  it('answers an oversized body that arrives slowly with a 413, not a reset connection', async () => {
-    // 2 MiB in 64 KiB pieces over about 1.5 s: longer than the Node adapter waits for an unread body after answering
-    const piece = Buffer.alloc(64 * 1024, 'z');
-    const pieces = 32;
-    const outcome = await new Promise<{ status: number; body: string; error?: string }>((resolve) => {
+  /** Sends `pieces` × 64 KiB as a JSON body, `gapMs` apart: longer than the Node adapter waits for an unread body. */
+  const slowUpload = (method: string, path: string, pieces: number, gapMs = 45) =>
+    new Promise<{ status: number; body: string; error?: string }>((resolve) => {
+      const piece = Buffer.alloc(64 * 1024, 'z');
       let answer: { status: number; body: string } | undefined;
       let sentAll = false;
       const settle = () => answer && sentAll && resolve(answer);
-      const req = request(`${env.api!.url}/incidents`, {
-        method: 'POST',
+      const req = request(`${env.api!.url}${path}`, {
+        method,
         agent: false,
         headers: {
           authorization: `Bearer ${env.api!.operatorToken}`,
@@ -207,12 +206,23 @@ describe('malformed requests against every documented route', () => {
       const next = () => {
         if (req.destroyed) return;
         if (++sent === pieces) return void req.end(piece);
-        req.write(piece, () => setTimeout(next, 45));
+        req.write(piece, () => setTimeout(next, gapMs));
       };
       next();
     });
+
+  it('answers an oversized body that arrives slowly with a 413, not a reset connection', async () => {
+    // 2 MiB over about 1.5 s
+    const outcome = await slowUpload('POST', '/incidents', 32);
     assert.equal(outcome.error, undefined, `the upload was cut off: ${outcome.error}`);
     assert.equal(outcome.status, 413);
     assert.equal((JSON.parse(outcome.body) as { error: { code: string } }).error.code, 'payload_too_large');
+  });
+
+  it('answers a route that takes no body, sent one slowly, once the body is in, not with a reset connection', async () => {
+    // 640 KiB over about 1.5 s, under the limit, to a route that never reads a body
+    const outcome = await slowUpload('DELETE', '/maintenance-windows/mw-none', 10, 150);
+    assert.equal(outcome.error, undefined, `the upload was cut off: ${outcome.error}`);
+    assert.equal(outcome.status, 404);
   });
 });
