@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { buildEntryPoints } from './entry-points.js';
 import { startPrivateStack } from './stack.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -50,6 +51,12 @@ async function main(): Promise<number> {
   });
   try {
     console.log(`test stack ready in ${Math.round((Date.now() - started) / 1000)} s`);
+    // The deployed processes run compiled, as the image runs them (test/topology/deployment.ts): built once per run,
+    // into the run's directory, which the stack's stop removes.
+    if (topology) {
+      process.env.OPSFLOW_TEST_BUILD = join(RUN_DIR, 'build');
+      await buildEntryPoints(process.env.OPSFLOW_TEST_BUILD);
+    }
 
     const files = selected(testFiles(join(ROOT, 'test')), filter, topology);
     console.log(`running ${files.length} test files`);

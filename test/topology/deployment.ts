@@ -8,7 +8,13 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../src/config.js';
 import { freePort } from '../../src/dev/ports.js';
 import { applySchedules, declaredSchedules } from '../../src/schedules.js';
-import { startEntryPoint, type EntryPointProcess } from '../entry-points.js';
+import { compiledEntryPoint, entryPointOf, startEntryPoint, type EntryPointProcess } from '../entry-points.js';
+
+/** The compiled entry point of a script when the run built them (`npm run test:topology` does), as the image runs. */
+const compiled = (script: 'worker' | 'api') => {
+  const build = process.env.OPSFLOW_TEST_BUILD;
+  return build ? compiledEntryPoint(entryPointOf(script), build) : undefined;
+};
 
 /** Worker processes by the queue each polls (OPSFLOW_WORKER_QUEUES): the split as deployed. */
 export const DEPLOYED_WORKERS: ReadonlyArray<{ queue: keyof Config['taskQueues']; replicas: number }> = [
@@ -59,6 +65,7 @@ export async function startDeployment(options: {
   const startWorker = async (queue: DeployedWorker['queue']): Promise<DeployedWorker> => {
     const worker = await startEntryPoint({
       script: 'worker',
+      file: compiled('worker'),
       name: `worker ${queue}`,
       vars: {
         ...vars,
@@ -103,6 +110,7 @@ export async function startDeployment(options: {
     options.api
       ? startEntryPoint({
           script: 'api',
+          file: compiled('api'),
           name: 'api',
           // The links it renders point where the workers' point, as in one process (config.api.publicUrl).
           vars: {

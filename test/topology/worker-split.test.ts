@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { BackfillStatus } from '../../src/workflows/backfill/backfill.js';
 import { seedBilling, syncStates, type SimStats } from '../backfill-env.js';
@@ -60,6 +61,12 @@ describe('the deployed worker split on the Temporal server', () => {
       DEPLOYED_WORKERS.map(({ queue, replicas }) => [queue, replicas]),
       'the harness started the deployed processes',
     );
+    // As the image runs them: the compiled entry point under plain node, no TypeScript loader.
+    for (const p of processes) {
+      const argv = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      assert.match(argv.at(-1)!, /src\/main\/worker\.js$/, `${p.name} runs ${argv.join(' ')}`);
+      assert.ok(!argv.includes('tsx'), `${p.name} runs ${argv.join(' ')}`);
+    }
     const queues = env.config.taskQueues;
     const expected = Object.fromEntries(
       DEPLOYED_WORKERS.map(({ queue }) => [
