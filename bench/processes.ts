@@ -4,8 +4,8 @@
  * worker's CPU and heap profiles (`--cpu-prof`, `--heap-prof`) there when it stops.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { freePort } from '../src/dev/ports.js';
 import {
   BUILD_DIR,
@@ -64,29 +64,19 @@ export function deployedWorker(
   return { args: argv.slice(1) as string[], env: arenas ? { MALLOC_ARENA_MAX: arenas } : {} };
 }
 
-const ROOT = new URL('../', import.meta.url).pathname;
+let built: Promise<void> | undefined;
 
 /**
- * True when every source file under `src/` has its compiled file in the build directory, written after it: what the
- * image would run is what the bench runs.
+ * Compiles `src/` into the build directory as `npm run build` does, once per bench process: what the image would run
+ * is what the bench runs, whatever changed since the last build (a source, the build's configuration).
  */
-export function buildIsCurrent(outDir = BUILD_DIR): boolean {
-  const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
-    f.endsWith('.ts'),
-  );
-  return sources.every((file) => {
-    const source = join('src', file);
-    const compiled = statSync(resolve(ROOT, compiledEntryPoint(source, outDir)), { throwIfNoEntry: false });
-    return compiled !== undefined && compiled.mtimeMs >= statSync(join(ROOT, source)).mtimeMs;
-  });
-}
-
-/** Builds the compiled sources (`npm run build`) when they are missing or older than the sources. */
-export async function ensureBuilt(): Promise<void> {
-  if (buildIsCurrent()) return;
-  const started = Date.now();
-  await buildEntryPoints();
-  console.log(`compiled src/ into ${BUILD_DIR}/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+export function ensureBuilt(): Promise<void> {
+  built ??= (async () => {
+    const started = Date.now();
+    await buildEntryPoints();
+    console.log(`compiled src/ into ${BUILD_DIR}/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  })();
+  return built;
 }
 
 export interface WorkerProcess {
@@ -99,8 +89,8 @@ export interface WorkerProcess {
 }
 
 /**
- * Starts the production worker entrypoint as the image does (`deployedWorker`: the compiled file, built first when it
- * is missing or older than its source) on a database and task-queue prefix of the private stack; resolves once it
+ * Starts the production worker entrypoint as the image does (`deployedWorker`: the compiled file, built once per bench
+ * process) on a database and task-queue prefix of the private stack; resolves once it
  * polls. `env` adds variables (escalation recipients, policy, worker tuning).
  */
 export async function startWorkerProcess(options: {

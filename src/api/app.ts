@@ -96,8 +96,8 @@ export function createApp(deps: ApiDeps) {
     '*',
     bodyLimit({
       maxSize: 1024 * 1024,
-      onError: async (c) => {
-        await discardBody(c.req.raw);
+      // the body is read and dropped before the 413 goes out by the outermost middleware, as any unread body
+      onError: () => {
         throw new ApiError(413, 'payload_too_large', 'Request body is larger than 1 MiB');
       },
     }),
