@@ -117,7 +117,7 @@ export async function escalateIncident(input: EscalateIncidentInput): Promise<In
    * deadline rather than signalled by the API: a window created before the incident opened, changed or deleted
    * early is seen without fanning signals out to every open incident, and a missed signal cannot page anyone.
    */
-  const currentHold = async (windows = true): Promise<Hold | undefined> => {
+  const currentHold = async (windows: boolean): Promise<Hold | undefined> => {
     const t = now();
     const snoozed = snoozedUntil(s, t);
     if (snoozed) return { by: 'snooze', until: snoozed };
