@@ -1,3 +1,5 @@
+import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
 import type { TaskQueues } from '../config.js';
 
 const MAIN_QUEUE = 'opsflow';
@@ -15,4 +17,15 @@ export function queuesFromMain(mainQueue: string): TaskQueues {
   // unprefixed vendor queues: still rate-limited, and never a failed workflow task that blocks the run.
   const prefix = mainQueue.endsWith(MAIN_QUEUE) ? mainQueue.slice(0, mainQueue.length - MAIN_QUEUE.length) : '';
   return { main: mainQueue, highlevel: `${prefix}highlevel`, zoho: `${prefix}zoho` };
+}
+
+/**
+ * Activities proxied onto a vendor's rate-limited queue, the one derived from the queue this workflow runs on: a
+ * step that calls HighLevel or ZOHO goes through this, so the vendor's limit covers it.
+ *
+ * @example
+ * const zoho = vendorActivities('zoho', ZOHO_PAGE_STEP);
+ */
+export function vendorActivities(vendor: 'highlevel' | 'zoho', options: ActivityOptions) {
+  return proxyActivities<Activities>({ ...options, taskQueue: queuesFromMain(workflowInfo().taskQueue)[vendor] });
 }

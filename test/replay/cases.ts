@@ -16,16 +16,7 @@ import type { IncidentState } from '../../src/incidents/types.js';
 import { seedBilling } from '../backfill-env.js';
 import { eventually, type TestEnv } from '../harness.js';
 import { simControl } from '../zoho-helpers.js';
-import {
-  acknowledgeUpdate,
-  addNoteUpdate,
-  escalateUpdate,
-  incidentStatusQuery,
-  reassignUpdate,
-  resolveUpdate,
-  snoozeUpdate,
-  triggerUpdate,
-} from '../../src/incidents/messages.js';
+import * as incident from '../../src/incidents/messages.js';
 import { approveRepairUpdate, reconcileStatusQuery } from '../../src/workflows/reconcile/messages.js';
 
 export interface ReplayCase {
@@ -72,7 +63,7 @@ function incidentInput(id: string, policy: { ackTimeoutSeconds?: number; resolve
   };
 }
 
-const incidentState = (handle: WorkflowHandle) => handle.query(incidentStatusQuery);
+const incidentState = (handle: WorkflowHandle) => handle.query(incident.incidentStatusQuery);
 
 /** Waits until the incident's state passes `check` (the escalation moves on its own timers). */
 const incidentReaches = (handle: WorkflowHandle, what: string, check: (s: IncidentState) => boolean) =>
@@ -243,10 +234,10 @@ export const REPLAY_CASES: ReplayCase[] = [
     kind: 'incident',
     args: [incidentInput('replay-1', {})],
     drive: async (handle) => {
-      await handle.executeUpdate(triggerUpdate, { args: [{}] });
+      await handle.executeUpdate(incident.triggerUpdate, { args: [{}] });
       await incidentReaches(handle, 'level 2', (s) => s.level >= 2);
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'alice', message: 'looking' }] });
-      await handle.executeUpdate(resolveUpdate, { args: [{ by: 'alice', ...POSTMORTEM }] });
+      await handle.executeUpdate(incident.acknowledgeUpdate, { args: [{ by: 'alice', message: 'looking' }] });
+      await handle.executeUpdate(incident.resolveUpdate, { args: [{ by: 'alice', ...POSTMORTEM }] });
     },
   },
   {
@@ -257,17 +248,17 @@ export const REPLAY_CASES: ReplayCase[] = [
     // a second re-opens the incident.
     args: [incidentInput('replay-2', { resolveWithinSeconds: 1, ackTimeoutSeconds: 30 })],
     drive: async (handle) => {
-      await handle.executeUpdate(triggerUpdate, { args: [{}] });
+      await handle.executeUpdate(incident.triggerUpdate, { args: [{}] });
       await incidentReaches(handle, 'level 1 notified', (s) => s.timeline.some((e) => e.type === 'notified'));
-      await handle.executeUpdate(snoozeUpdate, { args: [{ by: 'bob', seconds: 1 }] });
+      await handle.executeUpdate(incident.snoozeUpdate, { args: [{ by: 'bob', seconds: 1 }] });
       await incidentReaches(handle, 'the snooze to end', (s) => s.rounds[1] >= 2);
-      await handle.executeUpdate(escalateUpdate, { args: [{ by: 'bob', message: 'need engineering' }] });
-      await handle.executeUpdate(reassignUpdate, { args: [{ by: 'bob', assignee: 'carol' }] });
-      await handle.executeUpdate(addNoteUpdate, { args: [{ by: 'carol', message: 'restarting the sync' }] });
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'carol' }] });
+      await handle.executeUpdate(incident.escalateUpdate, { args: [{ by: 'bob', message: 'need engineering' }] });
+      await handle.executeUpdate(incident.reassignUpdate, { args: [{ by: 'bob', assignee: 'carol' }] });
+      await handle.executeUpdate(incident.addNoteUpdate, { args: [{ by: 'carol', message: 'restarting the sync' }] });
+      await handle.executeUpdate(incident.acknowledgeUpdate, { args: [{ by: 'carol' }] });
       await incidentReaches(handle, 're-opening', (s) => s.timeline.some((e) => e.type === 'reopened'));
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'carol' }] });
-      await handle.executeUpdate(resolveUpdate, { args: [{ by: 'carol', ...POSTMORTEM }] });
+      await handle.executeUpdate(incident.acknowledgeUpdate, { args: [{ by: 'carol' }] });
+      await handle.executeUpdate(incident.resolveUpdate, { args: [{ by: 'carol', ...POSTMORTEM }] });
     },
   },
   {
@@ -277,7 +268,7 @@ export const REPLAY_CASES: ReplayCase[] = [
     // A short history limit: the incident continues as new while escalating, then is resolved in a later run.
     args: [{ ...incidentInput('replay-3', {}), historyLimit: 60 }],
     drive: async (handle) => {
-      await handle.executeUpdate(triggerUpdate, { args: [{}] });
+      await handle.executeUpdate(incident.triggerUpdate, { args: [{}] });
       await eventually(
         async () => {
           const { runId, raw } = await handle.describe();
@@ -287,8 +278,8 @@ export const REPLAY_CASES: ReplayCase[] = [
         'the incident to continue as new',
       );
       await incidentReaches(handle, 'every level notified', (s) => s.exhausted);
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'dana' }] });
-      await handle.executeUpdate(resolveUpdate, { args: [{ by: 'dana', ...POSTMORTEM }] });
+      await handle.executeUpdate(incident.acknowledgeUpdate, { args: [{ by: 'dana' }] });
+      await handle.executeUpdate(incident.resolveUpdate, { args: [{ by: 'dana', ...POSTMORTEM }] });
     },
   },
   {
@@ -299,11 +290,11 @@ export const REPLAY_CASES: ReplayCase[] = [
     // maintenance-window look-ups as local activities (patch incident-local-db-steps).
     args: [{ ...incidentInput('replay-4', {}), opening: { key: 'replay-4-open' } }],
     drive: async (handle) => {
-      await handle.executeUpdate(triggerUpdate, { args: [{ key: 'replay-4-open' }] });
-      await handle.executeUpdate(triggerUpdate, { args: [{ message: 'again', key: 'replay-4-second' }] });
+      await handle.executeUpdate(incident.triggerUpdate, { args: [{ key: 'replay-4-open' }] });
+      await handle.executeUpdate(incident.triggerUpdate, { args: [{ message: 'again', key: 'replay-4-second' }] });
       await incidentReaches(handle, 'level 2', (s) => s.level >= 2);
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'erin' }] });
-      await handle.executeUpdate(resolveUpdate, { args: [{ by: 'erin', ...POSTMORTEM }] });
+      await handle.executeUpdate(incident.acknowledgeUpdate, { args: [{ by: 'erin' }] });
+      await handle.executeUpdate(incident.resolveUpdate, { args: [{ by: 'erin', ...POSTMORTEM }] });
     },
   },
   {
@@ -325,8 +316,8 @@ export const REPLAY_CASES: ReplayCase[] = [
       );
       await incidentReaches(handle, 'the hold', (s) => s.pausedBy !== undefined);
       await incidentReaches(handle, 'level 2 after the hold', (s) => s.level >= 2);
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'frank' }] });
-      await handle.executeUpdate(resolveUpdate, { args: [{ by: 'frank', ...POSTMORTEM }] });
+      await handle.executeUpdate(incident.acknowledgeUpdate, { args: [{ by: 'frank' }] });
+      await handle.executeUpdate(incident.resolveUpdate, { args: [{ by: 'frank', ...POSTMORTEM }] });
     },
   },
   {

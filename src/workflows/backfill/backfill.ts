@@ -1,31 +1,26 @@
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   patched,
   setHandler,
   upsertMemo,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { Integration, OpsKind } from '../../temporal/search-attributes.js';
 import { backfillStatusQuery, cancelBackfillUpdate, pauseBackfillUpdate, resumeBackfillUpdate } from './messages.js';
 import { pullFromHighLevel } from './highlevel-pull.js';
 import { BackfillRunner, type LoopOutcome } from './runner.js';
 import { FINAL_STATE_MEMO, initialStatus, type BackfillInput, type BackfillStatus } from './state.js';
 import { pushToZoho } from './zoho-push.js';
+import { invalidTransition } from '../failures.js';
 import { queuesFromMain } from '../queues.js';
+import { tagVendorRun } from '../run-tags.js';
 
 export type { BackfillInput, BackfillStatus } from './state.js';
 
 export * from './messages.js';
 
 const DEFAULT_BATCH_SIZE = 50;
-
-function invalidTransition(message: string): never {
-  throw ApplicationFailure.create({ type: 'InvalidTransition', message, nonRetryable: true });
-}
 
 /**
  * Leaves the final state in the run's memo, which the server keeps with the closed run: the API answers from
@@ -54,10 +49,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillStatus> {
     : initialStatus(input, input.initialBatchSize ?? DEFAULT_BATCH_SIZE);
   const info = workflowInfo();
   const run = new BackfillRunner(info.workflowId, input, state, queuesFromMain(info.taskQueue));
-  upsertSearchAttributes([
-    { key: OpsKind, value: 'backfill' },
-    { key: Integration, value: input.integration },
-  ]);
+  tagVendorRun('backfill', input.integration);
 
   setHandler(backfillStatusQuery, () => state);
   setHandler(

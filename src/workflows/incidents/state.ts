@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { NotificationMessage } from '../../notifications/types.js';
-import { INVALID_TRANSITION } from '../../incidents/messages.js';
+import { invalidTransition as reject } from '../failures.js';
 import type { EscalateIncidentInput, IncidentState, ResolveArgs, TimelineEvent } from '../../incidents/types.js';
 
 /** Timeline entries kept; beyond this, the oldest merged triggers are folded into a count. */
@@ -68,10 +68,6 @@ export function record(s: IncidentState, nowMs: number, event: Omit<TimelineEven
       s.foldedTriggers++;
     }
   }
-}
-
-function reject(message: string): never {
-  throw ApplicationFailure.create({ type: INVALID_TRANSITION, message, nonRetryable: true });
 }
 
 function requireBy(by: unknown): void {

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -10,8 +9,8 @@ import {
 import type { Activities, HealthCheck, HealthStatus } from '../../activities/index.js';
 import { Health } from '../../temporal/search-attributes.js';
 import { DATABASE_STEP, PROBE_STEP } from '../policies.js';
-import { rootCause } from '../failures.js';
-import { queuesFromMain } from '../queues.js';
+import { errorClassOf, failureMessage } from '../failures.js';
+import { vendorActivities } from '../queues.js';
 import { type RunStatus, runStatusQuery, type RunStep } from '../run-status.js';
 import { evaluateAlerts } from '../runbooks/alerting.js';
 import { pageOutages } from '../runbooks/outages.js';
@@ -47,15 +46,12 @@ function toStep(check: HealthCheck): RunStep {
 
 /** A vendor probe that still failed after its retries (a classified error): recorded as `down` with its class. */
 function failedProbe(integration: string, err: unknown): HealthCheck {
-  const cause = rootCause(err);
+  const errorClass = errorClassOf(err);
   return {
     integration,
     status: 'down',
     latencyMs: 0,
-    details: {
-      error: cause instanceof Error ? cause.message : String(cause),
-      ...(cause instanceof ApplicationFailure && cause.type ? { errorClass: cause.type } : {}),
-    },
+    details: { error: failureMessage(err), ...(errorClass ? { errorClass } : {}) },
   };
 }
 
@@ -71,17 +67,9 @@ export interface MonitorInput {
 async function probeAndPage(state: RunStatus): Promise<HealthCheck[]> {
   setCurrentDetails('Probing the integrations');
   // The HighLevel probe calls the vendor, so it runs on its rate-limited queue (no eager dispatch around the limit).
-  const highlevelProbes = proxyActivities<Activities>({
-    ...PROBE_STEP,
-    taskQueue: queuesFromMain(workflowInfo().taskQueue).highlevel,
-    allowEagerDispatch: false,
-  });
+  const highlevelProbes = vendorActivities('highlevel', { ...PROBE_STEP, allowEagerDispatch: false });
   // ZOHO likewise; its probe throws classified failures (a 429 is retried after Retry-After), caught here as `down`.
-  const zohoProbes = proxyActivities<Activities>({
-    ...PROBE_STEP,
-    taskQueue: queuesFromMain(workflowInfo().taskQueue).zoho,
-    allowEagerDispatch: false,
-  });
+  const zohoProbes = vendorActivities('zoho', { ...PROBE_STEP, allowEagerDispatch: false });
   // Outage paging, and the probes of Opsflow's own alert channels it watches, came with a patch: runs recorded
   // before it replay unchanged.
   const paging = patched(OUTAGE_PAGING_PATCH);

@@ -1,20 +1,15 @@
-import {
-  ApplicationFailure,
-  continueAsNew,
-  defineQuery,
-  patched,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { Activities, ExpiringInstallation } from '../../activities/index.js';
-import type { ZohoProactiveRefresh } from '../../integrations/zoho/access-token.js';
-import { Integration, OpsKind } from '../../temporal/search-attributes.js';
 import { DATABASE_STEP, HANDOFF_STEP, doubling, step } from '../policies.js';
-import { rootCause } from '../failures.js';
-import { queuesFromMain } from '../queues.js';
+import { errorClassOf, failureMessage } from '../failures.js';
+import { vendorActivities } from '../queues.js';
+import { tagVendorRun } from '../run-tags.js';
+import {
+  tokenRefreshStatusQuery,
+  type RefreshExpiringTokensInput,
+  type TokenRefreshStatus,
+  type ZohoTokenOutcome,
+} from './token-refresh-status.js';
 
 /**
  * One refresh call against HighLevel's token endpoint. Transient failures (5xx, network, rate limit with its
@@ -29,56 +24,19 @@ const PER_RUN = 200;
 /** Patch id of the ZOHO step: runs recorded before it existed replay without it (docs/changing-workflows.md). */
 export const ZOHO_REFRESH_PATCH = 'token-refresh-zoho-access-token';
 
-export interface RefreshExpiringTokensInput {
-  /** Refresh tokens that expire within this many seconds (default 24 h, DESIGN.md §5). */
-  withinSeconds?: number;
-  /** Installations refreshed in parallel (each one still refreshes alone, under its row lock). */
-  concurrency?: number;
-  /** Carried across continue-as-new. */
-  carried?: Pick<TokenRefreshStatus, 'refreshed' | 'skipped' | 'failed'>;
-}
-
-export interface TokenRefreshFailure {
-  installationId: number;
-  errorClass: string;
-  message: string;
-}
-
-/** The `status` query answer and the workflow's result; ids and counts only, never a token. */
-export interface TokenRefreshStatus {
-  status: 'running' | 'completed';
-  withinSeconds: number;
-  due: number;
-  refreshed: number;
-  skipped: number;
-  failed: TokenRefreshFailure[];
-  /** The incident opened (or merged into) for failed refreshes. */
-  incidentId?: string;
-  /** The shared ZOHO access token: refreshed, still fresh, none stored yet, or failed (runs before this step: absent). */
-  zoho?: ZohoTokenOutcome;
-}
-
-export type ZohoTokenOutcome =
-  ZohoProactiveRefresh | { outcome: 'failed'; errorClass: string; message: string; expiresAt?: undefined };
-
-export const tokenRefreshStatusQuery = defineQuery<TokenRefreshStatus>('status');
+export * from './token-refresh-status.js';
 
 const db = proxyActivities<Activities>(DATABASE_STEP);
 const handoff = proxyActivities<Activities>(HANDOFF_STEP);
 
 /** The error class and message of a failed activity (never a token: activities do not put them in errors). */
 function classify(err: unknown): { errorClass: string; message: string } {
-  const cause = rootCause(err);
-  const errorClass = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
-  return { errorClass, message: (cause as Error | undefined)?.message ?? String(err) };
+  return { errorClass: errorClassOf(err) ?? 'Error', message: failureMessage(err) };
 }
 
 /** The ZOHO step: one activity on the rate-limited `zoho` queue; a failure is reported, not thrown. */
 async function refreshZohoToken(withinSeconds: number): Promise<ZohoTokenOutcome> {
-  const zoho = proxyActivities<Activities>({
-    ...TOKEN_REFRESH_STEP,
-    taskQueue: queuesFromMain(workflowInfo().taskQueue).zoho,
-  });
+  const zoho = vendorActivities('zoho', TOKEN_REFRESH_STEP);
   try {
     return await zoho.refreshZohoAccessToken({ withinSeconds });
   } catch (err) {
@@ -121,14 +79,8 @@ export async function refreshExpiringTokens(input: RefreshExpiringTokensInput = 
     failed: input.carried?.failed ?? [],
   };
   setHandler(tokenRefreshStatusQuery, () => state);
-  upsertSearchAttributes([
-    { key: OpsKind, value: 'token-refresh' },
-    { key: Integration, value: 'highlevel' },
-  ]);
-  const highlevel = proxyActivities<Activities>({
-    ...TOKEN_REFRESH_STEP,
-    taskQueue: queuesFromMain(workflowInfo().taskQueue).highlevel,
-  });
+  tagVendorRun('token-refresh', 'highlevel');
+  const highlevel = vendorActivities('highlevel', TOKEN_REFRESH_STEP);
 
   setCurrentDetails('Listing installations whose tokens expire soon');
   const due: ExpiringInstallation[] = await db.listExpiringInstallations({ withinSeconds, limit: PER_RUN });

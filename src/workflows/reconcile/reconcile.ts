@@ -1,21 +1,20 @@
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   executeChild,
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { inPushOrder } from '../../backfill/entities.js';
-import { Integration, OpsKind } from '../../temporal/search-attributes.js';
 import type { backfill } from '../backfill/backfill.js';
 import { ZOHO_PAGE_STEP } from '../backfill/zoho-push.js';
 import { DATABASE_STEP } from '../policies.js';
-import { queuesFromMain } from '../queues.js';
+import { invalidTransition } from '../failures.js';
+import { vendorActivities } from '../queues.js';
+import { tagVendorRun } from '../run-tags.js';
 import {
   approveRepairUpdate,
   reconcileStatusQuery,
@@ -39,14 +38,11 @@ const PER_PAGE = 200;
  * Query `status`; updates `approve`, `reject` (only while awaiting approval).
  */
 export async function reconcile(input: ReconcileInput): Promise<ReconcileStatus> {
-  const { workflowId: id, taskQueue } = workflowInfo();
-  const zoho = proxyActivities<Activities>({ ...ZOHO_PAGE_STEP, taskQueue: queuesFromMain(taskQueue).zoho });
+  const { workflowId: id } = workflowInfo();
+  const zoho = vendorActivities('zoho', ZOHO_PAGE_STEP);
   const state: ReconcileStatus = { status: 'running', repair: input.repair, summary: {} };
   const entities = inPushOrder(input.entities);
-  upsertSearchAttributes([
-    { key: OpsKind, value: 'reconciliation' },
-    { key: Integration, value: input.integration },
-  ]);
+  tagVendorRun('reconciliation', input.integration);
   setHandler(reconcileStatusQuery, () => state);
   const decide = (decision: 'approved' | 'rejected') => (request: { by: string }) => {
     state.decision = decision;
@@ -55,12 +51,9 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileStatus>
   };
   const validator = (request: { by: string }) => {
     if (state.status !== 'awaiting-approval' || state.decision) {
-      throw ApplicationFailure.create({
-        type: 'InvalidTransition',
-        message: `the reconciliation is ${state.status}, not awaiting approval`,
-      });
+      invalidTransition(`the reconciliation is ${state.status}, not awaiting approval`);
     }
-    if (!request?.by) throw ApplicationFailure.create({ type: 'InvalidTransition', message: 'by is required' });
+    if (!request?.by) invalidTransition('by is required');
   };
   setHandler(approveRepairUpdate, decide('approved'), { validator });
   setHandler(rejectRepairUpdate, decide('rejected'), { validator });
