@@ -1,7 +1,8 @@
+import type { z } from '@hono/zod-openapi';
 import { isGrpcServiceError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import { ApiError } from './errors.js';
-import { ErrorSchema } from './schemas.js';
+import { COMMON_ERRORS, errorResponse, jsonResponse, NOT_FOUND } from './schemas.js';
 import { mapTemporalError } from './temporal-errors.js';
 
 /** How long a running workflow's worker has to answer a `status` query before the API gives up with a 503. */
@@ -9,11 +10,21 @@ export const STATUS_QUERY_TIMEOUT_MS = 5_000;
 
 /** The 503 a read may answer when a running workflow has no worker to answer its `status` query. */
 export const WORKER_UNAVAILABLE = {
-  503: {
-    description: 'The run is still going but no worker answered its status query in time; try again shortly',
-    content: { 'application/json': { schema: ErrorSchema } },
-  },
+  503: errorResponse('The run is still going but no worker answered its status query in time; try again shortly'),
 } as const;
+
+/**
+ * The answers of a read of one run through its `status` query: the run, no such run, or no worker to answer.
+ *
+ * @example
+ * responses: runReadResponses(BackfillSchema, 'The backfill')
+ */
+export const runReadResponses = <T extends z.ZodType>(schema: T, description: string) => ({
+  200: jsonResponse(schema, description),
+  ...COMMON_ERRORS,
+  ...NOT_FOUND,
+  ...WORKER_UNAVAILABLE,
+});
 
 /** gRPC codes of a query nobody answered: the deadline passed, or the server saw no poller on the queue lately. */
 const NO_ANSWER = new Set([4, 9]);

@@ -22,7 +22,19 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   content: { 'application/json': { schema } },
 });
 
-const errorResponse = (description: string) => jsonResponse(ErrorSchema, description);
+/** An error answer of a route, in the shape every error takes. */
+export const errorResponse = (description: string) => jsonResponse(ErrorSchema, description);
+
+/**
+ * A JSON request body of `schema`; `required: false` for a body a call may leave out.
+ *
+ * @example
+ * request: { body: jsonBody(OpenIncidentBody), headers: IdempotencyHeaders }
+ */
+export const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({
+  required,
+  content: { 'application/json': { schema } },
+});
 
 /** Error answers every authenticated route may give. */
 export const COMMON_ERRORS = {
@@ -43,4 +55,36 @@ export const IdempotencyHeaders = z.object({
     .regex(/^[A-Za-z0-9._:-]+$/, 'expected letters, digits, dots, dashes, colons or underscores')
     .optional()
     .openapi({ description: 'Repeating a call with the same key returns the first result instead of acting twice' }),
+});
+
+/**
+ * The request that creates a resource (opens, starts): an optional `Idempotency-Key` and a JSON body.
+ *
+ * @example
+ * request: creationRequest(StartBackfillBody)
+ */
+export const creationRequest = <B extends z.ZodType>(body: B) => ({
+  headers: IdempotencyHeaders,
+  body: jsonBody(body),
+});
+
+/**
+ * The request of an action on one resource: its id in the path, an optional `Idempotency-Key` and a JSON body
+ * (`required: false` for a body a call may leave out).
+ *
+ * @example
+ * request: actionRequest(Id, Decision)
+ */
+export const actionRequest = <P extends z.ZodObject, B extends z.ZodType>(params: P, body: B, required = true) => ({
+  params,
+  headers: IdempotencyHeaders,
+  body: jsonBody(body, required),
+});
+
+/** The answers of an action on one resource: its new state, no such resource, or not allowed in its state. */
+export const actionResponses = <T extends z.ZodType>(schema: T) => ({
+  200: jsonResponse(schema, 'The new state'),
+  ...COMMON_ERRORS,
+  ...NOT_FOUND,
+  ...CONFLICT,
 });

@@ -11,8 +11,8 @@ import {
 } from '../../workflows/backfill/messages.js';
 import { FINAL_STATE_MEMO } from '../../workflows/backfill/state.js';
 import type { ApiDeps } from '../deps.js';
-import { readRunState, WORKER_UNAVAILABLE } from '../run-state.js';
-import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, jsonResponse, NOT_FOUND } from '../schemas.js';
+import { readRunState, runReadResponses } from '../run-state.js';
+import { actionRequest, actionResponses, COMMON_ERRORS, creationRequest, jsonResponse } from '../schemas.js';
 import { BackfillSchema, BackfillStarted, ControlBody, StartBackfillBody } from './schemas.js';
 import { sendUpdate } from './updates.js';
 
@@ -23,10 +23,7 @@ const startRoute = createRoute({
   path: '/backfills',
   summary: 'Start a backfill (or price one with dryRun)',
   tags: ['backfills'],
-  request: {
-    headers: IdempotencyHeaders,
-    body: { required: true, content: { 'application/json': { schema: StartBackfillBody } } },
-  },
+  request: creationRequest(StartBackfillBody),
   responses: { 201: jsonResponse(BackfillStarted, 'Started'), ...COMMON_ERRORS },
 });
 
@@ -36,12 +33,7 @@ const getRoute = createRoute({
   summary: 'Read a backfill: status, progress, counts by entity and error class, estimated API calls',
   tags: ['backfills'],
   request: { params: Id },
-  responses: {
-    200: jsonResponse(BackfillSchema, 'The backfill'),
-    ...COMMON_ERRORS,
-    ...NOT_FOUND,
-    ...WORKER_UNAVAILABLE,
-  },
+  responses: runReadResponses(BackfillSchema, 'The backfill'),
 });
 
 const controlRoute = (action: 'pause' | 'resume' | 'cancel', summary: string) =>
@@ -50,12 +42,8 @@ const controlRoute = (action: 'pause' | 'resume' | 'cancel', summary: string) =>
     path: `/backfills/{id}/${action}`,
     summary,
     tags: ['backfills'],
-    request: {
-      params: Id,
-      headers: IdempotencyHeaders,
-      body: { required: false, content: { 'application/json': { schema: ControlBody } } },
-    },
-    responses: { 200: jsonResponse(BackfillSchema, 'The new state'), ...COMMON_ERRORS, ...NOT_FOUND, ...CONFLICT },
+    request: actionRequest(Id, ControlBody, false),
+    responses: actionResponses(BackfillSchema),
   });
 
 /** The API's view of the workflow's `status` query. */

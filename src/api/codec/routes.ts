@@ -4,7 +4,7 @@ import { cors } from 'hono/cors';
 import { payloadCodecsFor, UnknownEncryptionKeyError } from '../../temporal/codec.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { COMMON_ERRORS } from '../schemas.js';
+import { COMMON_ERRORS, jsonBody, jsonResponse } from '../schemas.js';
 
 const base64 = z
   .string()
@@ -30,10 +30,10 @@ const codecRoute = (direction: 'encode' | 'decode') =>
     tags: ['codec'],
     request: {
       headers: z.object({ 'x-namespace': z.string().max(200).optional() }),
-      body: { required: true, content: { 'application/json': { schema: Payloads } } },
+      body: jsonBody(Payloads),
     },
     responses: {
-      200: { description: 'The payloads, transformed', content: { 'application/json': { schema: Payloads } } },
+      200: jsonResponse(Payloads, 'The payloads, transformed'),
       ...COMMON_ERRORS,
     },
   });

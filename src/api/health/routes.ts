@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiDeps } from '../deps.js';
+import { jsonResponse } from '../schemas.js';
 
 const Check = z.object({ status: z.enum(['ok', 'down']), latencyMs: z.number(), error: z.string().optional() });
 const HealthSchema = z
@@ -14,8 +15,8 @@ const route = createRoute({
   // Load balancers and orchestrators probe it without a token.
   security: [],
   responses: {
-    200: { description: 'Every dependency answers', content: { 'application/json': { schema: HealthSchema } } },
-    503: { description: 'A dependency is down', content: { 'application/json': { schema: HealthSchema } } },
+    200: jsonResponse(HealthSchema, 'Every dependency answers'),
+    503: jsonResponse(HealthSchema, 'A dependency is down'),
   },
 });
 

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { openIncident } from '../../incidents/open.js';
 import type { ApiDeps } from '../deps.js';
-import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, jsonResponse, NOT_FOUND } from '../schemas.js';
+import { actionRequest, actionResponses, COMMON_ERRORS, creationRequest, jsonResponse, NOT_FOUND } from '../schemas.js';
 import {
   ActorBody,
   Incident,
@@ -22,10 +22,7 @@ const openRoute = createRoute({
   path: '/incidents',
   summary: 'Open an incident, or merge into the open one with the same dedup key',
   tags: ['incidents'],
-  request: {
-    body: { content: { 'application/json': { schema: OpenIncidentBody } }, required: true },
-    headers: IdempotencyHeaders,
-  },
+  request: creationRequest(OpenIncidentBody),
   responses: {
     201: jsonResponse(Opened, 'Opened; escalation started'),
     200: jsonResponse(Opened, 'Merged into the open incident with this dedup key (`deduplicated: true`)'),
@@ -72,12 +69,8 @@ function actionRoute(path: string, body: z.ZodType, summary: string) {
     path: `/incidents/{id}/${path}`,
     summary,
     tags: ['incidents'],
-    request: {
-      params: z.object({ id: IncidentId }),
-      headers: IdempotencyHeaders,
-      body: { content: { 'application/json': { schema: body } }, required: true },
-    },
-    responses: { 200: jsonResponse(Incident, 'The new state'), ...COMMON_ERRORS, ...NOT_FOUND, ...CONFLICT },
+    request: actionRequest(z.object({ id: IncidentId }), body),
+    responses: actionResponses(Incident),
   });
 }
 

@@ -4,7 +4,7 @@ import { SEVERITIES } from '../../incidents/policy.js';
 import type { AuthEnv } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { COMMON_ERRORS, IdempotencyHeaders, jsonResponse, NOT_FOUND } from '../schemas.js';
+import { COMMON_ERRORS, creationRequest, jsonResponse, NOT_FOUND } from '../schemas.js';
 
 const CreateBody = z
   .object({
@@ -70,10 +70,7 @@ export function maintenanceRoutes({ pool }: Pick<ApiDeps, 'pool'>) {
         path: '/maintenance-windows',
         summary: 'Create a maintenance window',
         tags: ['maintenance'],
-        request: {
-          headers: IdempotencyHeaders,
-          body: { content: { 'application/json': { schema: CreateBody } }, required: true },
-        },
+        request: creationRequest(CreateBody),
         responses: {
           201: jsonResponse(Window, 'Created (or the one created before with this Idempotency-Key)'),
           ...COMMON_ERRORS,

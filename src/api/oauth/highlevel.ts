@@ -5,6 +5,7 @@ import { IntegrationError } from '../../integrations/errors.js';
 import { createHighLevelServices } from '../../integrations/highlevel/index.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { jsonResponse } from '../schemas.js';
 import { recordSecurityEvent, SECURITY_EVENT } from '../security-events.js';
 
 /** How long an install may take between leaving for the marketplace and coming back. */
@@ -26,10 +27,10 @@ const installRoute = createRoute({
     }),
   },
   responses: {
-    302: {
-      description: 'To the marketplace install page (`/oauth/chooselocation`), also given in the body',
-      content: { 'application/json': { schema: z.object({ authorizeUrl: z.url() }).openapi('HighLevelInstallStart') } },
-    },
+    302: jsonResponse(
+      z.object({ authorizeUrl: z.url() }).openapi('HighLevelInstallStart'),
+      'To the marketplace install page (`/oauth/chooselocation`), also given in the body',
+    ),
   },
 });
 
@@ -58,7 +59,7 @@ const callbackRoute = createRoute({
     }),
   },
   responses: {
-    200: { description: 'Installed (or re-activated)', content: { 'application/json': { schema: Installed } } },
+    200: jsonResponse(Installed, 'Installed (or re-activated)'),
     400: {
       description:
         'Missing code, a code HighLevel refused (unknown, expired, used), or a state that is unknown, used, expired or not this browser’s; nothing was stored',

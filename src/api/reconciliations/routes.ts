@@ -14,8 +14,8 @@ import {
 import { sendUpdate } from '../backfills/updates.js';
 import type { Pool } from '../../db/pool.js';
 import type { ApiDeps } from '../deps.js';
-import { readRunState, WORKER_UNAVAILABLE } from '../run-state.js';
-import { COMMON_ERRORS, CONFLICT, IdempotencyHeaders, jsonResponse, NOT_FOUND } from '../schemas.js';
+import { readRunState, runReadResponses } from '../run-state.js';
+import { actionRequest, actionResponses, COMMON_ERRORS, creationRequest, jsonResponse } from '../schemas.js';
 
 const Id = z.object({ id: z.string().min(1).max(300) });
 const Start = z
@@ -59,10 +59,7 @@ const startRoute = createRoute({
   path: '/reconciliations',
   summary: 'Start a reconciliation of local records with ZOHO',
   tags: ['reconciliations'],
-  request: {
-    headers: IdempotencyHeaders,
-    body: { required: true, content: { 'application/json': { schema: Start } } },
-  },
+  request: creationRequest(Start),
   responses: {
     201: jsonResponse(z.object({ id: z.string(), workflowId: z.string(), status: z.string() }), 'Started'),
     ...COMMON_ERRORS,
@@ -74,12 +71,7 @@ const getRoute = createRoute({
   summary: 'Read a reconciliation: status and per-entity summary',
   tags: ['reconciliations'],
   request: { params: Id },
-  responses: {
-    200: jsonResponse(Reconciliation, 'The reconciliation'),
-    ...COMMON_ERRORS,
-    ...NOT_FOUND,
-    ...WORKER_UNAVAILABLE,
-  },
+  responses: runReadResponses(Reconciliation, 'The reconciliation'),
 });
 const decideRoute = (action: 'approve' | 'reject') =>
   createRoute({
@@ -87,12 +79,8 @@ const decideRoute = (action: 'approve' | 'reject') =>
     path: `/reconciliations/{id}/${action}`,
     summary: action === 'approve' ? 'Approve the repair' : 'Reject the repair',
     tags: ['reconciliations'],
-    request: {
-      params: Id,
-      headers: IdempotencyHeaders,
-      body: { required: true, content: { 'application/json': { schema: Decision } } },
-    },
-    responses: { 200: jsonResponse(Reconciliation, 'The new state'), ...COMMON_ERRORS, ...NOT_FOUND, ...CONFLICT },
+    request: actionRequest(Id, Decision),
+    responses: actionResponses(Reconciliation),
   });
 
 /**

@@ -14,7 +14,7 @@ import type { backfill, BackfillInput } from '../../workflows/backfill/backfill.
 import { backfillStatusQuery } from '../../workflows/backfill/messages.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { COMMON_ERRORS, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
+import { COMMON_ERRORS, IdempotencyHeaders, jsonResponse, NOT_FOUND } from '../schemas.js';
 
 const Listing = z
   .object({
@@ -40,10 +40,7 @@ const listRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      description: 'Reports',
-      content: { 'application/json': { schema: z.object({ reports: z.array(Listing) }) } },
-    },
+    200: jsonResponse(z.object({ reports: z.array(Listing) }), 'Reports'),
     ...COMMON_ERRORS,
   },
 });
@@ -95,19 +92,10 @@ const retryRoute = createRoute({
     headers: IdempotencyHeaders,
   },
   responses: {
-    201: {
-      description: 'The backfill started',
-      content: {
-        'application/json': {
-          schema: z.object({
-            id: z.string(),
-            workflowId: z.string(),
-            status: z.string(),
-            records: z.array(z.number()),
-          }),
-        },
-      },
-    },
+    201: jsonResponse(
+      z.object({ id: z.string(), workflowId: z.string(), status: z.string(), records: z.array(z.number()) }),
+      'The backfill started',
+    ),
     ...COMMON_ERRORS,
     ...NOT_FOUND,
   },

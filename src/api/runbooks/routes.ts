@@ -4,7 +4,7 @@ import { monthlyRunbookInput } from '../../schedules.js';
 import { idTimestamp, startRun } from '../../temporal/start.js';
 import { runStatusQuery } from '../../workflows/run-status.js';
 import type { ApiDeps } from '../deps.js';
-import { COMMON_ERRORS, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
+import { COMMON_ERRORS, IdempotencyHeaders, jsonResponse, NOT_FOUND } from '../schemas.js';
 import { mapTemporalError } from '../temporal-errors.js';
 
 /** Runbooks the API can start, with their workflow and what the Web UI shows for them. */
@@ -41,7 +41,7 @@ const startRoute = createRoute({
   tags: ['runbooks'],
   request: { params: z.object({ kind: Kind }), headers: IdempotencyHeaders },
   responses: {
-    202: { description: 'Started', content: { 'application/json': { schema: Started } } },
+    202: jsonResponse(Started, 'Started'),
     ...COMMON_ERRORS,
   },
 });
@@ -52,11 +52,7 @@ const getRoute = createRoute({
   summary: 'Read a run: status, health, steps and report id',
   tags: ['runbooks'],
   request: { params: z.object({ id: z.string().min(1).max(300) }) },
-  responses: {
-    200: { description: 'The run', content: { 'application/json': { schema: RunSchema } } },
-    ...COMMON_ERRORS,
-    ...NOT_FOUND,
-  },
+  responses: { 200: jsonResponse(RunSchema, 'The run'), ...COMMON_ERRORS, ...NOT_FOUND },
 });
 
 /**

@@ -4,7 +4,7 @@ import { declaredSchedules } from '../../schedules.js';
 import { startRun } from '../../temporal/start.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { COMMON_ERRORS, IdempotencyHeaders, NOT_FOUND } from '../schemas.js';
+import { actionRequest, COMMON_ERRORS, jsonResponse, NOT_FOUND } from '../schemas.js';
 import { mapTemporalError } from '../temporal-errors.js';
 
 const ScheduleSchema = z
@@ -33,10 +33,7 @@ const listRoute = createRoute({
   summary: 'The declared schedules with their state and next run times',
   tags: ['schedules'],
   responses: {
-    200: {
-      description: 'Schedules',
-      content: { 'application/json': { schema: z.object({ schedules: z.array(ScheduleSchema) }) } },
-    },
+    200: jsonResponse(z.object({ schedules: z.array(ScheduleSchema) }), 'Schedules'),
     ...COMMON_ERRORS,
   },
 });
@@ -47,16 +44,8 @@ const action = (name: 'trigger' | 'pause' | 'unpause', summary: string) =>
     path: `/schedules/{id}/${name}`,
     summary,
     tags: ['schedules'],
-    request: {
-      params: Id,
-      headers: IdempotencyHeaders,
-      body: { content: { 'application/json': { schema: Note } }, required: false },
-    },
-    responses: {
-      200: { description: 'The schedule now', content: { 'application/json': { schema: ScheduleSchema } } },
-      ...COMMON_ERRORS,
-      ...NOT_FOUND,
-    },
+    request: actionRequest(Id, Note, false),
+    responses: { 200: jsonResponse(ScheduleSchema, 'The schedule now'), ...COMMON_ERRORS, ...NOT_FOUND },
   });
 
 /**

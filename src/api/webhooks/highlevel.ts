@@ -5,6 +5,7 @@ import { WEBHOOK_TOLERANCE_MS } from '../../integrations/highlevel/webhook-windo
 import { createTokenStore } from '../../integrations/token-store.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { jsonResponse } from '../schemas.js';
 import { recordSecurityEvent, SECURITY_EVENT, type SecurityEventType } from '../security-events.js';
 
 const Event = z.object({
@@ -26,7 +27,7 @@ const route = createRoute({
   security: [],
   request: { headers: z.object({ 'x-ghl-signature': z.string().optional() }) },
   responses: {
-    200: { description: 'Verified and applied', content: { 'application/json': { schema: Accepted } } },
+    200: jsonResponse(Accepted, 'Verified and applied'),
     400: { description: 'Signed, but not a HighLevel event' },
     401: { description: 'Bad or missing signature, stale timestamp, or a replay; nothing was stored' },
   },
