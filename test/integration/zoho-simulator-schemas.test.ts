@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startTestEnv, type TestEnv } from '../harness.js';
 import { ORG, simControl } from '../zoho-helpers.js';
-import { assertValid, zohoSpec } from '../zoho-spec.js';
+import { assertValid, zohoSpec, type ZohoSpecEntity } from '../zoho-spec.js';
 
 describe('ZOHO simulator against the official specs', () => {
   let env: TestEnv;
@@ -44,6 +44,14 @@ describe('ZOHO simulator against the official specs', () => {
     return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
   };
 
+  /** Creates a record with POST, expects a 201 in the spec's create answer shape and returns the answer's body. */
+  const create = async (entity: ZohoSpecEntity, body: unknown, answerSchema: string) => {
+    const created = await call('POST', `/${entity}`, body);
+    assert.equal(created.status, 201, `POST ${entity}`);
+    assertValid(schema(entity, answerSchema), created.body);
+    return created.body;
+  };
+
   /** ZOHO's error envelope: the spec's `{code, message}` answer shape, with a non-zero code. */
   const validError = (answer: { body: Record<string, unknown> }, code: number) => {
     assertValid(schema('customers', 'delete-a-customer-response'), answer.body);
@@ -52,43 +60,44 @@ describe('ZOHO simulator against the official specs', () => {
   };
 
   it('answers create, list, get and update of every entity in the spec shapes', async () => {
-    const customer = await call('POST', '/customers', {
-      display_name: 'Bowman Furniture',
-      email: 'ops@bowman.test',
-      company_name: 'Bowman',
-      custom_fields: [{ label: 'Reference', value: 'CUS-1' }],
-    });
-    assert.equal(customer.status, 201);
-    assertValid(schema('customers', 'create-a-customer-response'), customer.body);
-    const customerId = customer.body.customer.customer_id as string;
-
-    const subscription = await call('POST', '/subscriptions', {
-      customer_id: customerId,
-      reference_id: 'SUB-1',
-      plan: { plan_code: 'basic-monthly', price: 49, quantity: 1 },
-    });
-    assert.equal(subscription.status, 201);
-    assertValid(schema('subscriptions', 'create-a-subscription-response'), subscription.body);
-
-    const invoice = await call('POST', '/invoices', {
-      customer_id: customerId,
-      reference_number: 'INV-1',
-      date: '2026-11-01',
-      invoice_items: [{ name: 'Basic plan', price: 49, quantity: 1 }],
-    });
-    assert.equal(invoice.status, 201);
-    assertValid(schema('invoices', 'create-an-invoice-response'), invoice.body);
-    const invoiceId = invoice.body.invoice.invoice_id as string;
-
-    const payment = await call('POST', '/payments', {
-      customer_id: customerId,
-      payment_mode: 'banktransfer',
-      amount: 49,
-      reference_number: 'PAY-1',
-      invoices: [{ invoice_id: invoiceId, amount_applied: 49 }],
-    });
-    assert.equal(payment.status, 201);
-    assertValid(schema('payments', 'create-a-payment-response'), payment.body);
+    const customer = await create(
+      'customers',
+      {
+        display_name: 'Bowman Furniture',
+        email: 'ops@bowman.test',
+        company_name: 'Bowman',
+        custom_fields: [{ label: 'Reference', value: 'CUS-1' }],
+      },
+      'create-a-customer-response',
+    );
+    const customerId = customer.customer.customer_id as string;
+    const subscription = await create(
+      'subscriptions',
+      { customer_id: customerId, reference_id: 'SUB-1', plan: { plan_code: 'basic-monthly', price: 49, quantity: 1 } },
+      'create-a-subscription-response',
+    );
+    const invoice = await create(
+      'invoices',
+      {
+        customer_id: customerId,
+        reference_number: 'INV-1',
+        date: '2026-11-01',
+        invoice_items: [{ name: 'Basic plan', price: 49, quantity: 1 }],
+      },
+      'create-an-invoice-response',
+    );
+    const invoiceId = invoice.invoice.invoice_id as string;
+    const payment = await create(
+      'payments',
+      {
+        customer_id: customerId,
+        payment_mode: 'banktransfer',
+        amount: 49,
+        reference_number: 'PAY-1',
+        invoices: [{ invoice_id: invoiceId, amount_applied: 49 }],
+      },
+      'create-a-payment-response',
+    );
 
     const lists = {
       customers: 'list-all-customers-response',
@@ -116,7 +125,7 @@ describe('ZOHO simulator against the official specs', () => {
       ],
       [
         'subscriptions',
-        subscription.body.subscription.subscription_id,
+        subscription.subscription.subscription_id,
         'retrieve-a-subscription-response',
         { reference_id: 'SUB-1b' },
         'update-a-subscription-response',
@@ -124,7 +133,7 @@ describe('ZOHO simulator against the official specs', () => {
       ['invoices', invoiceId, 'get-an-invoice-response', { reference_number: 'INV-1b' }, 'update-an-invoice-response'],
       [
         'payments',
-        payment.body.payment.payment_id,
+        payment.payment.payment_id,
         'retrieve-a-payment-response',
         { description: 'wire' },
         'update-a-payment-response',

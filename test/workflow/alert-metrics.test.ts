@@ -37,14 +37,19 @@ function calls(integration: string, minutesAgo: number, n: number, errors = 0, r
   };
 }
 
-/** One monitor probe of an integration, `minutesAgo` before `now`. */
-function probe(integration: string, minutesAgo: number, status: string, latencyMs: number): Seed {
+/** A monitor probe: integration, minutes before `now`, status and latency in ms. */
+type Probe = [integration: string, minutesAgo: number, status: string, latencyMs: number];
+
+/** Monitor probes of the integrations, each `minutesAgo` before `now`. */
+function probes(...list: Probe[]): Seed {
   return async (pool, now) => {
-    await pool.query(
-      `INSERT INTO integration_health_logs (integration, status, latency_ms, checked_at)
-       VALUES ($1, $2, $3, $4::timestamptz - make_interval(mins => $5))`,
-      [integration, status, latencyMs, now, minutesAgo],
-    );
+    for (const [integration, minutesAgo, status, latencyMs] of list) {
+      await pool.query(
+        `INSERT INTO integration_health_logs (integration, status, latency_ms, checked_at)
+         VALUES ($1, $2, $3, $4::timestamptz - make_interval(mins => $5))`,
+        [integration, status, latencyMs, now, minutesAgo],
+      );
+    }
   };
 }
 
@@ -152,33 +157,21 @@ const CASES: Record<string, { fires: Case; quiet: Case }> = {
   vendor_latency_ms: {
     fires: {
       why: 'ZOHO answering in 2.5 s on average',
-      seed: all(
-        probe('zoho', 3, 'degraded', 2600),
-        probe('zoho', 8, 'degraded', 2400),
-        probe('highlevel', 3, 'healthy', 100),
-      ),
+      seed: probes(['zoho', 3, 'degraded', 2600], ['zoho', 8, 'degraded', 2400], ['highlevel', 3, 'healthy', 100]),
     },
     quiet: {
       why: 'fast probes; a slow one before the window; a down probe timing out',
-      seed: all(
-        probe('zoho', 3, 'healthy', 300),
-        probe('zoho', 20, 'degraded', 5000),
-        probe('database', 3, 'down', 10_000),
-      ),
+      seed: probes(['zoho', 3, 'healthy', 300], ['zoho', 20, 'degraded', 5000], ['database', 3, 'down', 10_000]),
     },
   },
   integrations_down: {
     fires: {
       why: "ZOHO's latest probe is down",
-      seed: all(probe('zoho', 8, 'healthy', 100), probe('zoho', 3, 'down', 10_000)),
+      seed: probes(['zoho', 8, 'healthy', 100], ['zoho', 3, 'down', 10_000]),
     },
     quiet: {
       why: 'ZOHO recovered; HighLevel was down before the window',
-      seed: all(
-        probe('zoho', 8, 'down', 10_000),
-        probe('zoho', 3, 'healthy', 100),
-        probe('highlevel', 40, 'down', 10_000),
-      ),
+      seed: probes(['zoho', 8, 'down', 10_000], ['zoho', 3, 'healthy', 100], ['highlevel', 40, 'down', 10_000]),
     },
   },
   webhook_failure_rate: {

@@ -8,8 +8,7 @@ import type { ActivityDeps } from '../deps.js';
 import { resolveUpdate } from '../../incidents/messages.js';
 
 /** How long an internal open waits for the new incident's row, and how often it looks. */
-const MIRROR_WAIT_MS = 20_000;
-const MIRROR_POLL_MS = 50;
+const MIRROR_WAIT = { totalMs: 20_000, everyMs: 50 } as const;
 
 /** The postmortem an automatic resolution writes (the `resolve` update's fields). */
 export interface AutomaticResolution {
@@ -111,10 +110,10 @@ export function createIncidentActivities({ pool, client, config }: Pick<Activity
     async openIncident(trigger: IncidentTrigger): Promise<OpenIncidentResult> {
       const opened = await openIncident(client, config, trigger);
       if (opened.deduplicated) return opened;
-      for (let waited = 0; waited < MIRROR_WAIT_MS; waited += MIRROR_POLL_MS) {
+      for (let waited = 0; waited < MIRROR_WAIT.totalMs; waited += MIRROR_WAIT.everyMs) {
         const { rowCount } = await pool.query('SELECT 1 FROM incidents WHERE id = $1', [opened.id]);
         if (rowCount) return opened;
-        await sleep(MIRROR_POLL_MS);
+        await sleep(MIRROR_WAIT.everyMs);
       }
       // Still not written (no worker picked the task up): the incident is open all the same; its row follows.
       return opened;

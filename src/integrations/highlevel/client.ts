@@ -40,6 +40,16 @@ const VERSION = {
   listContacts: '2021-07-28' satisfies ContactOps['get-contacts']['parameters']['header']['Version'],
 } as const;
 
+/** The endpoints called with an installation's token; `getLocation`'s path ends with the location id. */
+const ENDPOINT = {
+  locationToken: { method: 'POST', path: '/oauth/locationToken', version: VERSION.locationToken },
+  installedLocations: { method: 'GET', path: '/oauth/installedLocations', version: VERSION.installedLocations },
+  getLocation: { method: 'GET', path: '/locations/', version: VERSION.getLocation },
+  searchContacts: { method: 'POST', path: '/contacts/search', version: VERSION.searchContacts },
+  upsertContact: { method: 'POST', path: '/contacts/upsert', version: VERSION.upsertContact },
+  listContacts: { method: 'GET', path: '/contacts/', version: VERSION.listContacts },
+} as const satisfies Record<keyof typeof VERSION, Pick<Call, 'method' | 'path' | 'version'>>;
+
 export interface HighLevelClientDeps {
   config: Config;
   tokenStore: TokenStore;
@@ -161,8 +171,16 @@ export function createHighLevelClient({ config, tokenStore, pool, log, fetch: do
     });
   };
 
-  /** Calls with the installation's token; one 401 refreshes past that token's version and tries again. */
-  async function authed<T>(installationId: number, call: Omit<Call, 'bearer'>): Promise<T> {
+  /**
+   * Calls an endpoint with the installation's token; one 401 refreshes past that token's version and tries again.
+   * `extra` adds the query or body (and a path that takes an id).
+   */
+  async function authed<T>(
+    installationId: number,
+    endpoint: Pick<Call, 'method' | 'path' | 'version'>,
+    extra: Partial<Pick<Call, 'query' | 'json' | 'form' | 'path'>> = {},
+  ): Promise<T> {
+    const call = { ...endpoint, ...extra };
     const first = await tokenStore.accessToken(installationId, refresher);
     try {
       return await send<T>({ ...call, bearer: first.token });
@@ -197,10 +215,7 @@ export function createHighLevelClient({ config, tokenStore, pool, log, fetch: do
 
     /** A location token minted from the agency installation's token (no refresh token comes with it). */
     async mintLocationToken(agencyInstallationId: number, companyId: string, locationId: string): Promise<TokenGrant> {
-      const r = await authed<LocationTokenResponse>(agencyInstallationId, {
-        method: 'POST',
-        path: '/oauth/locationToken',
-        version: VERSION.locationToken,
+      const r = await authed<LocationTokenResponse>(agencyInstallationId, ENDPOINT.locationToken, {
         form: { companyId, locationId },
       });
       return grantOf(r);
@@ -210,19 +225,12 @@ export function createHighLevelClient({ config, tokenStore, pool, log, fetch: do
       agencyInstallationId: number,
       q: { companyId: string; appId: string; skip?: number; limit?: number },
     ) {
-      return authed<InstalledLocations>(agencyInstallationId, {
-        method: 'GET',
-        path: '/oauth/installedLocations',
-        version: VERSION.installedLocations,
-        query: q,
-      });
+      return authed<InstalledLocations>(agencyInstallationId, ENDPOINT.installedLocations, { query: q });
     },
 
     getLocation(installationId: number, locationId: string) {
-      return authed<{ location?: Location }>(installationId, {
-        method: 'GET',
-        path: `/locations/${encodeURIComponent(locationId)}`,
-        version: VERSION.getLocation,
+      return authed<{ location?: Location }>(installationId, ENDPOINT.getLocation, {
+        path: `${ENDPOINT.getLocation.path}${encodeURIComponent(locationId)}`,
       });
     },
 
@@ -231,19 +239,11 @@ export function createHighLevelClient({ config, tokenStore, pool, log, fetch: do
       installationId: number,
       q: { locationId: string; pageLimit?: number; page?: number; searchAfter?: [number, string]; query?: string },
     ) {
-      return authed<ContactSearchResult>(installationId, {
-        method: 'POST',
-        path: '/contacts/search',
-        version: VERSION.searchContacts,
-        json: q,
-      });
+      return authed<ContactSearchResult>(installationId, ENDPOINT.searchContacts, { json: q });
     },
 
     upsertContact(installationId: number, contact: UpsertContactInput) {
-      return authed<UpsertContactResult>(installationId, {
-        method: 'POST',
-        path: '/contacts/upsert',
-        version: VERSION.upsertContact,
+      return authed<UpsertContactResult>(installationId, ENDPOINT.upsertContact, {
         json: { createNewIfDuplicateAllowed: false, ...contact },
       });
     },
@@ -252,18 +252,13 @@ export function createHighLevelClient({ config, tokenStore, pool, log, fetch: do
       installationId: number,
       q: { locationId: string; limit?: number; startAfter?: number; startAfterId?: string },
     ) {
-      return authed<ContactList>(installationId, {
-        method: 'GET',
-        path: '/contacts/',
-        version: VERSION.listContacts,
-        query: q,
-      });
+      return authed<ContactList>(installationId, ENDPOINT.listContacts, { query: q });
     },
 
     /** Whether the API answers at all: an unauthenticated call must come back as HighLevel's own 401. */
     async ping(): Promise<{ reachable: boolean; status?: number }> {
       try {
-        await send({ method: 'GET', path: '/locations/ping', version: VERSION.getLocation });
+        await send({ ...ENDPOINT.getLocation, path: `${ENDPOINT.getLocation.path}ping` });
         return { reachable: true, status: 200 };
       } catch (err) {
         if (err instanceof IntegrationError && err.status !== undefined && err.status < 500) {
