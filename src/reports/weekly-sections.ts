@@ -1,7 +1,7 @@
 import type { PeriodFigures, WeeklyFigures, WeeklySnapshot } from './figures.js';
 import { apiSection, beside, compare, keyed, mib, orDash, rate, syncSection, union } from './section-helpers.js';
 import type { ReportSection, ReportTable, Verdict } from './types.js';
-import { overallUptime } from './uptime.js';
+import { overallUptime, type UptimeStats } from './uptime.js';
 import type { CallLatency, VendorLatency } from './latency.js';
 
 type Weekly = WeeklyFigures & {
@@ -16,6 +16,9 @@ const mibOrNull = (bytes: number | null | undefined) => (typeof bytes === 'numbe
 
 const SERIES: [string, string] = ['previous week', 'this week'];
 const WEEKS = ['', 'previous week', 'this week', 'change'];
+
+/** A table of labelled rows: the previous week's figure beside this week's, and the change. */
+const weekTable = (name: string, rows: Array<Array<string | number>>): ReportTable => ({ name, columns: WEEKS, rows });
 
 function byKey(now: Record<string, number>, before: Record<string, number>) {
   return {
@@ -37,20 +40,16 @@ function summary(health: Verdict, w: Weekly, a: PeriodFigures, b: PeriodFigures)
       `Overall health: ${health}. Uptime ${rate(overallUptime(a.uptime))} (previous week ${rate(overallUptime(b.uptime))}). ` +
       (attention.length === 0 ? 'Nothing needs attention.' : `${attention.length} item(s) need attention:`),
     links: attention.map((i) => ({ text: i.text, href: i.link })),
-    table: {
-      name: 'summary',
-      columns: WEEKS,
-      rows: [
-        beside('uptime %', overallUptime(b.uptime), overallUptime(a.uptime)),
-        beside('incidents opened', b.incidents.opened, a.incidents.opened),
-        beside('incidents resolved', b.incidents.resolved, a.incidents.resolved),
-        beside('MTTA (minutes)', b.incidents.mttaMinutes, a.incidents.mttaMinutes),
-        beside('MTTR (minutes)', b.incidents.mttrMinutes, a.incidents.mttrMinutes),
-        beside('alerts fired', b.alerts.fired, a.alerts.fired),
-        beside('tokens that will lapse within 24 h', prev?.installations.tokensNotRefreshed24h, w.tokensExpiring24h),
-        beside('items needing attention', null, attention.length),
-      ],
-    },
+    table: weekTable('summary', [
+      beside('uptime %', overallUptime(b.uptime), overallUptime(a.uptime)),
+      beside('incidents opened', b.incidents.opened, a.incidents.opened),
+      beside('incidents resolved', b.incidents.resolved, a.incidents.resolved),
+      beside('MTTA (minutes)', b.incidents.mttaMinutes, a.incidents.mttaMinutes),
+      beside('MTTR (minutes)', b.incidents.mttrMinutes, a.incidents.mttrMinutes),
+      beside('alerts fired', b.alerts.fired, a.alerts.fired),
+      beside('tokens that will lapse within 24 h', prev?.installations.tokensNotRefreshed24h, w.tokensExpiring24h),
+      beside('items needing attention', null, attention.length),
+    ]),
   };
 }
 
@@ -72,35 +71,57 @@ function uptime(a: PeriodFigures, b: PeriodFigures): ReportSection {
         values: [of(b.uptime, n)?.uptimePct ?? 0, of(a.uptime, n)?.uptimePct ?? 0] as [number, number],
       })),
     },
-    table: {
-      name: 'uptime',
-      columns: [
-        'integration',
-        'uptime % previous week',
-        'uptime %',
-        'down minutes',
-        'checks',
-        'p50 ms previous week',
-        'p50 ms',
-        'p95 ms previous week',
-        'p95 ms',
+    table: weekOnWeek<UptimeStats>(
+      'uptime',
+      'integration',
+      names,
+      (n) => of(a.uptime, n),
+      (n) => of(b.uptime, n),
+      [
+        compared('uptime %', (u) => orDash(u?.uptimePct)),
+        thisWeek('down minutes', (u) => u?.downMinutes ?? 0),
+        thisWeek('checks', (u) => u?.checks ?? 0),
+        ...PERCENTILES,
       ],
-      rows: names.map((n) => {
-        const now = of(a.uptime, n);
-        const before = of(b.uptime, n);
-        return [
-          n,
-          orDash(before?.uptimePct),
-          orDash(now?.uptimePct),
-          now?.downMinutes ?? 0,
-          now?.checks ?? 0,
-          orDash(before?.p50Ms),
-          orDash(now?.p50Ms),
-          orDash(before?.p95Ms),
-          orDash(now?.p95Ms),
-        ];
-      }),
-    },
+    ),
+  };
+}
+
+/**
+ * A column of a week-on-week table: its header and its cell from a row's figures. A compared column is two: the
+ * previous week's cell (`<header> previous week`), then this week's.
+ */
+interface WeekColumn<F> {
+  header: string;
+  cell: (figures: F | undefined) => string | number;
+  compared: boolean;
+}
+
+const compared = <F>(header: string, cell: WeekColumn<F>['cell']): WeekColumn<F> => ({ header, cell, compared: true });
+const thisWeek = <F>(header: string, cell: WeekColumn<F>['cell']): WeekColumn<F> => ({ header, cell, compared: false });
+
+/** The latency percentiles, each this week beside the previous one. */
+const PERCENTILES: Array<WeekColumn<{ p50Ms: number | null; p95Ms: number | null }>> = [
+  compared('p50 ms', (x) => orDash(x?.p50Ms)),
+  compared('p95 ms', (x) => orDash(x?.p95Ms)),
+];
+
+/** A table with a row per key (its first column, `label`) and the columns' cells from each week's figures. */
+function weekOnWeek<F>(
+  name: string,
+  label: string,
+  keys: string[],
+  now: (key: string) => F | undefined,
+  before: (key: string) => F | undefined,
+  columns: Array<WeekColumn<F>>,
+): ReportTable {
+  return {
+    name,
+    columns: [label, ...columns.flatMap((c) => (c.compared ? [`${c.header} previous week`, c.header] : [c.header]))],
+    rows: keys.map((k) => {
+      const [x, p] = [now(k), before(k)];
+      return [k, ...columns.flatMap((c) => (c.compared ? [c.cell(p), c.cell(x)] : [c.cell(x)]))];
+    }),
   };
 }
 
@@ -117,36 +138,13 @@ function latencyTable(
   now: (key: string) => CallLatency | undefined,
   before: (key: string) => CallLatency | undefined,
 ): ReportTable {
-  return {
-    name,
-    columns: [
-      label,
-      'calls previous week',
-      'calls',
-      'failed',
-      'p50 ms previous week',
-      'p50 ms',
-      'p95 ms previous week',
-      'p95 ms',
-      'top error',
-      'failed with it',
-    ],
-    rows: keys.map((k) => {
-      const [x, p] = [now(k), before(k)];
-      return [
-        k,
-        p?.calls ?? 0,
-        x?.calls ?? 0,
-        x?.failed ?? 0,
-        orDash(p?.p50Ms),
-        orDash(x?.p50Ms),
-        orDash(p?.p95Ms),
-        orDash(x?.p95Ms),
-        x?.topError ?? 'none',
-        x?.topErrorCount ?? 0,
-      ];
-    }),
-  };
+  return weekOnWeek(name, label, keys, now, before, [
+    compared('calls', (x) => x?.calls ?? 0),
+    thisWeek('failed', (x) => x?.failed ?? 0),
+    ...PERCENTILES,
+    thisWeek('top error', (x) => x?.topError ?? 'none'),
+    thisWeek('failed with it', (x) => x?.topErrorCount ?? 0),
+  ]);
 }
 
 function latency(a: PeriodFigures, b: PeriodFigures): ReportSection[] {
@@ -202,21 +200,13 @@ function installations(w: Weekly, a: PeriodFigures, b: PeriodFigures): ReportSec
           .map(([k, v]) => `${k} ${v}`)
           .join(', ') || 'none'
       }.`,
-      table: {
-        name: 'installations',
-        columns: WEEKS,
-        rows: [
-          beside('new installations', b.installs.newTotal, a.installs.newTotal),
-          beside('uninstalls', b.installs.uninstalls, a.installs.uninstalls),
-          beside('active installations', before?.active, now.active),
-          beside('average hours since last token refresh', before?.avgHoursSinceRefresh, now.avgHoursSinceRefresh),
-          beside(
-            'installations whose refresh failed',
-            b.installs.refreshFailed.length,
-            a.installs.refreshFailed.length,
-          ),
-        ],
-      },
+      table: weekTable('installations', [
+        beside('new installations', b.installs.newTotal, a.installs.newTotal),
+        beside('uninstalls', b.installs.uninstalls, a.installs.uninstalls),
+        beside('active installations', before?.active, now.active),
+        beside('average hours since last token refresh', before?.avgHoursSinceRefresh, now.avgHoursSinceRefresh),
+        beside('installations whose refresh failed', b.installs.refreshFailed.length, a.installs.refreshFailed.length),
+      ]),
     },
     {
       title: 'New installations per day',
@@ -270,20 +260,16 @@ function incidents(w: Weekly, a: PeriodFigures, b: PeriodFigures): ReportSection
   return [
     {
       title: 'Incidents',
-      table: {
-        name: 'incidents',
-        columns: WEEKS,
-        rows: [
-          beside('opened', b.incidents.opened, a.incidents.opened),
-          beside('acknowledged', b.incidents.acknowledged, a.incidents.acknowledged),
-          beside('resolved', b.incidents.resolved, a.incidents.resolved),
-          beside('MTTA (minutes)', b.incidents.mttaMinutes, a.incidents.mttaMinutes),
-          beside('MTTR (minutes)', b.incidents.mttrMinutes, a.incidents.mttrMinutes),
-          ...severities.map((s) =>
-            beside(`opened ${s}`, b.incidents.openedBySeverity[s] ?? 0, a.incidents.openedBySeverity[s] ?? 0),
-          ),
-        ],
-      },
+      table: weekTable('incidents', [
+        beside('opened', b.incidents.opened, a.incidents.opened),
+        beside('acknowledged', b.incidents.acknowledged, a.incidents.acknowledged),
+        beside('resolved', b.incidents.resolved, a.incidents.resolved),
+        beside('MTTA (minutes)', b.incidents.mttaMinutes, a.incidents.mttaMinutes),
+        beside('MTTR (minutes)', b.incidents.mttrMinutes, a.incidents.mttrMinutes),
+        ...severities.map((s) =>
+          beside(`opened ${s}`, b.incidents.openedBySeverity[s] ?? 0, a.incidents.openedBySeverity[s] ?? 0),
+        ),
+      ]),
     },
     {
       title: 'Resolved incidents and their postmortems',
@@ -352,17 +338,13 @@ function backups(now: WeeklySnapshot, before: WeeklySnapshot | null, a: PeriodFi
     text: last
       ? `Last verified backup: ${last.id}, ${mib(last.sizeBytes)} MiB, taken ${last.ageHours} h ago.`
       : 'No verified backup is kept.',
-    table: {
-      name: 'backups',
-      columns: WEEKS,
-      rows: [
-        ['last verified backup', prev?.id ?? '—', last?.id ?? '—', ''],
-        beside('its size (MiB)', mibOrNull(prev?.sizeBytes), mibOrNull(last?.sizeBytes)),
-        beside('its age (hours)', prev?.ageHours, last?.ageHours),
-        ...statuses.map((s) => beside(`backups ${s}`, b.backups.byStatus[s] ?? 0, a.backups.byStatus[s] ?? 0)),
-        beside('restore tests passed', b.backups.restoreTestsPassed, a.backups.restoreTestsPassed),
-      ],
-    },
+    table: weekTable('backups', [
+      ['last verified backup', prev?.id ?? '—', last?.id ?? '—', ''],
+      beside('its size (MiB)', mibOrNull(prev?.sizeBytes), mibOrNull(last?.sizeBytes)),
+      beside('its age (hours)', prev?.ageHours, last?.ageHours),
+      ...statuses.map((s) => beside(`backups ${s}`, b.backups.byStatus[s] ?? 0, a.backups.byStatus[s] ?? 0)),
+      beside('restore tests passed', b.backups.restoreTestsPassed, a.backups.restoreTestsPassed),
+    ]),
   } satisfies ReportSection;
 }
 

@@ -86,6 +86,19 @@ describe('weekly report: vendor call latency', () => {
     assert.deepEqual(f.thisWeek.latency, { integrations: [], endpoints: [] });
     const r = report(f);
     const perIntegration = table(r, 'vendor-latency');
+    // Each compared figure: the previous week's column, then this week's.
+    assert.deepEqual(perIntegration.columns, [
+      'integration',
+      'calls previous week',
+      'calls',
+      'failed',
+      'p50 ms previous week',
+      'p50 ms',
+      'p95 ms previous week',
+      'p95 ms',
+      'top error',
+      'failed with it',
+    ]);
     assert.deepEqual(perIntegration.rows, [
       ['highlevel', 0, 0, 0, '—', '—', '—', '—', 'none', 0],
       ['zoho', 0, 0, 0, '—', '—', '—', '—', 'none', 0],

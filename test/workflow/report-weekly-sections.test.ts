@@ -232,8 +232,22 @@ describe('weekly report sections', () => {
       ).map((c) => c[2]);
       assert.equal(zoho.p50Ms, percentileCont(answered, 0.5));
       assert.equal(zoho.p95Ms, percentileCont(answered, 0.95));
-      const row = r.sections.find((s) => s.table?.name === 'uptime')!.table!.rows.find((x) => x[0] === 'zoho')!;
+      const uptime = r.sections.find((s) => s.table?.name === 'uptime')!.table!;
+      assert.deepEqual(uptime.columns, [
+        'integration',
+        'uptime % previous week',
+        'uptime %',
+        'down minutes',
+        'checks',
+        'p50 ms previous week',
+        'p50 ms',
+        'p95 ms previous week',
+        'p95 ms',
+      ]);
+      const row = uptime.rows.find((x) => x[0] === 'zoho')!;
       assert.deepEqual(row.slice(1, 3), [100, expectedUptime('zoho', WEEK_START, WEEK_END)]);
+      const before = f.previousWeek.uptime.find((u) => u.integration === 'zoho');
+      assert.deepEqual(row.slice(3), [120, 4, before?.p50Ms ?? '—', zoho.p50Ms, before?.p95Ms ?? '—', zoho.p95Ms]);
     });
 
     it('counts installs per day by type, uninstalls, active, hours since refresh and failed refreshes', async () => {
