@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import type { Context } from 'hono';
 import { ApiError, errorHandler, notFoundHandler, validationError } from './errors.js';
 import { bearerAuth, type AuthEnv } from './auth.js';
 import { codecCors, codecRoutes } from './codec/routes.js';
@@ -45,9 +46,29 @@ const PUBLIC_PATHS = new Set([
 const DISCARD_BYTES = 16 * 1024 * 1024;
 const DISCARD_MS = 10_000;
 
-async function discardBody(req: Request): Promise<void> {
-  if (!req.body || req.body.locked) return;
-  const reader = req.body.getReader();
+/**
+ * Takes the request body's reader and gives the routes a stream fed from it, so that what they leave unread can still
+ * be read after the answer is made: body-limit holds the reader of a body sent without a length (chunked) once it is
+ * over the limit, and nothing else could then read it.
+ */
+function holdBody(c: Context): ReadableStreamDefaultReader<Uint8Array> | undefined {
+  const body = c.req.raw.body;
+  if (!body) return undefined;
+  const reader = body.getReader();
+  const fed = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = await reader.read();
+      if (chunk.done) controller.close();
+      else controller.enqueue(chunk.value);
+    },
+    // what a reader gives up on is still read to its end by discardBody
+  });
+  c.req.raw = new Request(c.req.raw, { body: fed, duplex: 'half' } as RequestInit);
+  return reader;
+}
+
+/** Reads and drops what is left of a held body, within DISCARD_BYTES and DISCARD_MS, then lets it go. */
+async function discardBody(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeUp = new Promise<{ done: true }>((resolve) => {
     timer = setTimeout(() => resolve({ done: true }), DISCARD_MS);
@@ -103,8 +124,9 @@ export function createApp(deps: ApiDeps) {
   app.notFound(notFoundHandler);
   // Outermost: whatever the answer, a body the route left unread is read to its end first (discardBody).
   app.use('*', async (c, next) => {
+    const body = holdBody(c);
     await next();
-    await discardBody(c.req.raw);
+    if (body) await discardBody(body);
   });
   const metrics = createApiMetrics();
   app.use('*', requestMetrics(metrics, deps.log));

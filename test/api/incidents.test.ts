@@ -69,6 +69,20 @@ describe('incidents API', () => {
     assert.ok(read.body.timeline.some((e) => e.type === 'triggered'));
   });
 
+  it('opens an incident whose body is sent without a length (chunked), as a streamed upload is', async () => {
+    const json = JSON.stringify({ title: 'Streamed open', severity: 'P3', ackTimeoutSeconds: 3600 });
+    const res = await fetch(`${api().url}/incidents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api().operatorToken}`, 'content-type': 'application/json' },
+      body: new Blob([json]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(res.status, 201, await res.clone().text());
+    const opened = (await res.json()) as Opened;
+    const read = await api().request<Incident>('GET', `/incidents/${opened.id}`);
+    assert.equal(read.body.title, 'Streamed open');
+  });
+
   it('gives concurrent opens with one dedup key one incident: one 201, the rest 200 deduplicated', async () => {
     for (let round = 0; round < 3; round++) {
       const dedupKey = `storm-${run}-${round}`;

@@ -173,8 +173,11 @@ describe('malformed requests against every documented route', () => {
     assert.equal(await healthStatus(env.api!.url), 200, 'health after every malformed request');
   });
 
-  /** Sends `pieces` × 64 KiB as a JSON body, `gapMs` apart: longer than the Node adapter waits for an unread body. */
-  const slowUpload = (method: string, path: string, pieces: number, gapMs = 45) =>
+  /**
+   * Sends `pieces` × 64 KiB as a JSON body, `gapMs` apart: longer than the Node adapter waits for an unread body. With
+   * `chunked`, the body goes without a length, as a stream's upload does.
+   */
+  const slowUpload = (method: string, path: string, pieces: number, { gapMs = 45, chunked = false } = {}) =>
     new Promise<{ status: number; body: string; error?: string }>((resolve) => {
       const piece = Buffer.alloc(64 * 1024, 'z');
       let answer: { status: number; body: string } | undefined;
@@ -186,7 +189,7 @@ describe('malformed requests against every documented route', () => {
         headers: {
           authorization: `Bearer ${env.api!.operatorToken}`,
           'content-type': 'application/json',
-          'content-length': String(piece.length * pieces),
+          ...(chunked ? {} : { 'content-length': String(piece.length * pieces) }),
         },
       });
       req.on('response', (res) => {
@@ -222,9 +225,17 @@ describe('malformed requests against every documented route', () => {
     assert.equal((JSON.parse(outcome.body) as { error: { code: string } }).error.code, 'payload_too_large');
   });
 
+  it('answers an oversized body sent without a length with a 413, not a reset connection', async () => {
+    // 2 MiB in chunks over about 1.5 s: the limit is found only by reading, and what is left is read after the 413
+    const outcome = await slowUpload('POST', '/incidents', 32, { chunked: true });
+    assert.equal(outcome.error, undefined, `the upload was cut off: ${outcome.error}`);
+    assert.equal(outcome.status, 413);
+    assert.equal((JSON.parse(outcome.body) as { error: { code: string } }).error.code, 'payload_too_large');
+  });
+
   it('answers a route that takes no body, sent one slowly, once the body is in, not with a reset connection', async () => {
     // 640 KiB over about 1.5 s, under the limit, to a route that never reads a body
-    const outcome = await slowUpload('DELETE', '/maintenance-windows/mw-none', 10, 150);
+    const outcome = await slowUpload('DELETE', '/maintenance-windows/mw-none', 10, { gapMs: 150 });
     assert.equal(outcome.error, undefined, `the upload was cut off: ${outcome.error}`);
     assert.equal(outcome.status, 404);
   });
