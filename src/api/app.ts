@@ -63,7 +63,7 @@ function holdBody(c: Context): ReadableStreamDefaultReader<Uint8Array> | undefin
     },
     // what a reader gives up on is still read to its end by discardBody
   });
-  c.req.raw = new Request(c.req.raw, { body: fed, duplex: 'half' } as RequestInit);
+  c.req.raw = new Request(c.req.raw, { body: fed, duplex: 'half' });
   return reader;
 }
 

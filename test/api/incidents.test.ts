@@ -76,7 +76,7 @@ describe('incidents API', () => {
       headers: { authorization: `Bearer ${api().operatorToken}`, 'content-type': 'application/json' },
       body: new Blob([json]).stream(),
       duplex: 'half',
-    } as RequestInit);
+    });
     assert.equal(res.status, 201, await res.clone().text());
     const opened = (await res.json()) as Opened;
     const read = await api().request<Incident>('GET', `/incidents/${opened.id}`);
